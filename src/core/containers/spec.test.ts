@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type ContainerSpec, buildOciSpec, DEFAULT_CAPS } from './spec.ts';
+
+const base: ContainerSpec = {
+  args: ['sh'],
+  env: ['PATH=/bin'],
+  cwd: '/',
+  user: { uid: 0, gid: 0 },
+  tty: false,
+  hostname: 'abc',
+  rootfs: '/r',
+  network: { mode: 'none' },
+  etcFiles: { hostname: '/c/hostname', hosts: '/c/hosts', resolvConf: '/c/resolv.conf' },
+  binds: [],
+  cgroupsPath: '/berth/x',
+  cgroupV2: false,
+};
+
+test('defaults: Docker capability set, private namespaces, masked paths', () => {
+  const s = buildOciSpec(base);
+  assert.deepEqual(s.process.capabilities?.bounding, [...DEFAULT_CAPS]);
+  assert.deepEqual(
+    s.linux.namespaces.map((n) => n.type),
+    ['pid', 'ipc', 'uts', 'mount', 'network'],
+  );
+  assert.ok(s.linux.maskedPaths?.includes('/proc/kcore'));
+  assert.ok(s.linux.readonlyPaths?.includes('/proc/sys'));
+  assert.equal(s.hostname, 'abc');
+  assert.ok(s.mounts.some((m) => m.destination === '/etc/hosts' && m.source === '/c/hosts'));
+});
+
+test('host network shares the host namespace and hostname', () => {
+  const s = buildOciSpec({ ...base, network: { mode: 'host' } });
+  assert.equal(
+    s.linux.namespaces.some((n) => n.type === 'network'),
+    false,
+  );
+  assert.equal(s.hostname, undefined);
+});
+
+test('cap-drop ALL then cap-add, unknown caps refused', () => {
+  const s = buildOciSpec({ ...base, capDrop: ['ALL'], capAdd: ['net_admin'] });
+  assert.deepEqual(s.process.capabilities?.bounding, ['CAP_NET_ADMIN']);
+  assert.throws(() => buildOciSpec({ ...base, capAdd: ['NOPE'] }), /unknown capability/);
+});
+
+test('tty adds TERM, init wraps the command, binds and limits land in the spec', () => {
+  const s = buildOciSpec({
+    ...base,
+    tty: true,
+    initPath: '/usr/bin/catatonit',
+    binds: [{ source: '/h', destination: '/d', readonly: true }],
+    memoryLimit: 1 << 25,
+    pidsLimit: 10,
+    nanoCpus: 500_000_000,
+  });
+  assert.ok(s.process.env.includes('TERM=xterm'));
+  assert.deepEqual(s.process.args, ['/sbin/docker-init', '--', 'sh']);
+  assert.deepEqual(
+    s.mounts.find((m) => m.destination === '/d'),
+    { destination: '/d', type: 'bind', source: '/h', options: ['rbind', 'ro', 'rprivate'] },
+  );
+  assert.equal(s.linux.resources?.memory?.limit, 1 << 25);
+  assert.equal(s.linux.resources?.pids?.limit, 10);
+  assert.deepEqual(s.linux.resources?.cpu, { period: 100000, quota: 50000 });
+});
+
+test('an empty command is refused', () => {
+  assert.throws(() => buildOciSpec({ ...base, args: [] }), /no command specified/);
+});

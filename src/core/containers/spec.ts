@@ -1,0 +1,252 @@
+/**
+ * ContainerSpec → OCI config.json, as a pure function. Everything the kernel
+ * will enforce for a container is decided here, so unit tests can check it
+ * without root. Defaults follow Docker's: capability set, masked and
+ * read-only paths, a minimal /dev, and private namespaces.
+ */
+import { invalidArgument } from '../../lib/errors.ts';
+import type { OciMount, OciNamespace, OciSpec, OciUser } from '../../oci/runtime-spec.ts';
+
+/** Docker's default capability set. */
+export const DEFAULT_CAPS: readonly string[] = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+const MASKED_PATHS = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/interrupts',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
+
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** A bind mount from the host (`-v /host:/ctr[:ro]`). */
+export interface BindMount {
+  source: string;
+  destination: string;
+  readonly: boolean;
+}
+
+/** Everything needed to write one container's config.json. */
+export interface ContainerSpec {
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: OciUser;
+  tty: boolean;
+  hostname: string;
+  domainname?: string;
+  /** Absolute path of the mounted root filesystem. */
+  rootfs: string;
+  readonlyRootfs?: boolean;
+  /** 'none' (private netns with loopback), 'host', or a netns path to join. */
+  network: { mode: 'none' } | { mode: 'host' } | { mode: 'path'; path: string };
+  /** Files berth writes per container and binds in. */
+  etcFiles: { hostname: string; hosts: string; resolvConf: string };
+  binds: BindMount[];
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  cgroupsPath: string;
+  /** cgroup v2 hosts get a private cgroup namespace, as Docker does. */
+  cgroupV2: boolean;
+  memoryLimit?: number;
+  pidsLimit?: number;
+  nanoCpus?: number;
+  shmSize?: number;
+  /** Runs `initPath` as PID 1 in front of args (`--init`). */
+  initPath?: string;
+  annotations?: Record<string, string>;
+}
+
+export function normalizeCap(name: string): string {
+  const up = name.toUpperCase();
+  return up.startsWith('CAP_') ? up : `CAP_${up}`;
+}
+
+function capabilities(spec: ContainerSpec): string[] {
+  if (spec.privileged) return [...ALL_CAPS];
+  let caps = new Set(DEFAULT_CAPS);
+  const drop = (spec.capDrop ?? []).map(normalizeCap);
+  const add = (spec.capAdd ?? []).map(normalizeCap);
+  for (const c of [...drop, ...add]) {
+    if (c !== 'CAP_ALL' && !ALL_CAPS.includes(c)) throw invalidArgument(`unknown capability: "${c}"`);
+  }
+  if (drop.includes('CAP_ALL')) caps = new Set();
+  for (const c of drop) caps.delete(c);
+  if (add.includes('CAP_ALL')) caps = new Set(ALL_CAPS);
+  for (const c of add) if (c !== 'CAP_ALL') caps.add(c);
+  return [...caps];
+}
+
+export const ALL_CAPS: readonly string[] = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETPCAP',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_NET_RAW',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_MKNOD',
+  'CAP_LEASE',
+  'CAP_AUDIT_WRITE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+  'CAP_PERFMON',
+  'CAP_BPF',
+  'CAP_CHECKPOINT_RESTORE',
+];
+
+function baseMounts(spec: ContainerSpec): OciMount[] {
+  const shm = spec.shmSize && spec.shmSize > 0 ? spec.shmSize : 64 * 1024 * 1024;
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    {
+      destination: '/dev',
+      type: 'tmpfs',
+      source: 'tmpfs',
+      options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+    },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: 'cgroup',
+      options: ['ro', 'nosuid', 'noexec', 'nodev', 'relatime'],
+    },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    {
+      destination: '/dev/shm',
+      type: 'tmpfs',
+      source: 'shm',
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`],
+    },
+  ];
+}
+
+function bindMount(source: string, destination: string, readonly: boolean): OciMount {
+  return { destination, type: 'bind', source, options: ['rbind', readonly ? 'ro' : 'rw', 'rprivate'] };
+}
+
+export function buildOciSpec(spec: ContainerSpec): OciSpec {
+  if (spec.args.length === 0) throw invalidArgument('no command specified');
+  const caps = capabilities(spec);
+  const namespaces: OciNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (spec.network.mode === 'none') namespaces.push({ type: 'network' });
+  if (spec.network.mode === 'path') namespaces.push({ type: 'network', path: spec.network.path });
+  if (spec.cgroupV2) namespaces.push({ type: 'cgroup' });
+
+  const mounts = baseMounts(spec);
+  mounts.push(bindMount(spec.etcFiles.hostname, '/etc/hostname', false));
+  mounts.push(bindMount(spec.etcFiles.hosts, '/etc/hosts', false));
+  mounts.push(bindMount(spec.etcFiles.resolvConf, '/etc/resolv.conf', false));
+  if (spec.initPath) mounts.push(bindMount(spec.initPath, '/sbin/docker-init', true));
+  for (const b of spec.binds) mounts.push(bindMount(b.source, b.destination, b.readonly));
+
+  const resources: NonNullable<OciSpec['linux']['resources']> = {
+    devices: spec.privileged
+      ? [{ allow: true, access: 'rwm' }]
+      : [
+          { allow: false, access: 'rwm' },
+          ...[
+            [1, 3],
+            [1, 5],
+            [1, 7],
+            [1, 8],
+            [1, 9],
+            [5, 0],
+            [5, 1],
+            [5, 2],
+          ].map(([major, minor]) => ({ allow: true, type: 'c', major, minor, access: 'rwm' })),
+          { allow: true, type: 'c', major: 136, access: 'rwm' },
+        ],
+  };
+  if (spec.memoryLimit && spec.memoryLimit > 0) resources.memory = { limit: spec.memoryLimit };
+  if (spec.pidsLimit && spec.pidsLimit > 0) resources.pids = { limit: spec.pidsLimit };
+  if (spec.nanoCpus && spec.nanoCpus > 0) {
+    const period = 100_000;
+    resources.cpu = { period, quota: Math.round((spec.nanoCpus * period) / 1e9) };
+  }
+
+  const env = [...spec.env];
+  if (spec.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: spec.tty,
+      user: spec.user,
+      args: spec.initPath ? ['/sbin/docker-init', '--', ...spec.args] : spec.args,
+      env,
+      cwd: spec.cwd || '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      noNewPrivileges: false,
+    },
+    root: { path: spec.rootfs, readonly: spec.readonlyRootfs === true },
+    hostname: spec.network.mode === 'host' ? undefined : spec.hostname,
+    domainname: spec.domainname || undefined,
+    mounts,
+    linux: {
+      namespaces,
+      cgroupsPath: spec.cgroupsPath,
+      resources,
+      maskedPaths: spec.privileged ? [] : MASKED_PATHS,
+      readonlyPaths: spec.privileged ? [] : READONLY_PATHS,
+    },
+    annotations: spec.annotations,
+  };
+}

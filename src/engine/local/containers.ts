@@ -1,0 +1,1124 @@
+/**
+ * ContainersApi and ExecApi with behaviour: Docker API terms in, core calls
+ * out. Policy lives here and in core (defaults, validation, transitions,
+ * cleanup); the HTTP layer only decodes and encodes.
+ *
+ * Every side effect of create is registered with an undo, so a failure part
+ * way leaves no record, directory or snapshot behind. Tasks run under conmon
+ * and outlive berthd; `recover()` reconciles records with them at start-up.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname as hostHostname } from 'node:os';
+import { isAbsolute, join, normalize } from 'node:path';
+import type { ContainersApi, ExecApi } from '../engine.ts';
+import type {
+  AttachOptions,
+  ContainerConfig,
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerListOptions,
+  ContainerSummary,
+  ExecCreateRequest,
+  ExecInspect,
+  ExecStartRequest,
+  Filters,
+  IoSession,
+  LogsOptions,
+  OutputChunk,
+  OutputStream,
+  RemoveOptions,
+  ResizeOptions,
+  StopOptions,
+  WaitCondition,
+  WaitHandle,
+  WaitResponse,
+} from '../types.ts';
+import { BerthError, conflict, invalidArgument, notFound } from '../../lib/errors.ts';
+import { KeyedMutex } from '../../lib/mutex.ts';
+import { parseSignal } from '../../lib/signals.ts';
+import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
+import type { OciUser } from '../../oci/runtime-spec.ts';
+import { type BindMount, buildOciSpec, DEFAULT_CAPS } from '../../core/containers/spec.ts';
+import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
+import {
+  type ContainerRecord,
+  type ContainerStore,
+  newContainerId,
+  newTaskState,
+  validateName,
+  ZERO_TIME,
+} from '../../core/containers/store.ts';
+import type { AttachConnection } from '../../core/runtime/attach.ts';
+import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
+import type { TaskRuntime } from '../../core/runtime/runtime.ts';
+
+/** What a container needs of its image. */
+export interface ContainerImage {
+  /** `sha256:<hex>` */
+  id: string;
+  config: ContainerConfig;
+  /** ChainID of the top layer, the parent of the container's snapshot. */
+  chainId: string;
+}
+
+/** The image side, as the container service sees it (implemented over core/images). */
+export interface ImagePort {
+  /** 'not-found' with `No such image: <ref>` when missing. */
+  resolve(ref: string): Promise<ContainerImage>;
+}
+
+/** The container's writable layer (implemented over core/snapshots). */
+export interface RootfsPort {
+  prepare(key: string, parentChainId: string): Promise<MountSpec>;
+  remove(key: string): Promise<void>;
+}
+
+export interface ContainerServiceOptions {
+  dataRoot: string;
+  store: ContainerStore;
+  runtime: TaskRuntime;
+  images: ImagePort;
+  rootfs: RootfsPort;
+  cgroupV2: boolean;
+  /** Path of an init binary for `--init` (catatonit or tini). */
+  initPath?: string;
+  log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (r: WaitResponse) => void;
+}
+
+interface ExecSession {
+  id: string;
+  containerId: string;
+  config: ExecCreateRequest;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  dir?: string;
+}
+
+/** A session waiting for its container to start; connected between create and start of the task. */
+interface PendingAttach {
+  opts: AttachOptions;
+  connect(conn: AttachConnection): void;
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export class ContainerService implements ContainersApi {
+  readonly #o: ContainerServiceOptions;
+  readonly #lock = new KeyedMutex();
+  readonly #waiters = new Map<string, Waiter[]>();
+  readonly #pending = new Map<string, PendingAttach[]>();
+  /** Per running container: settles when its current task exits. */
+  readonly #exited = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  readonly #execs = new Map<string, ExecSession>();
+
+  constructor(opts: ContainerServiceOptions) {
+    this.#o = opts;
+  }
+
+  #dir(id: string): string {
+    return join(this.#o.dataRoot, 'containers', id);
+  }
+
+  #log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
+    this.#o.log?.(level, msg, fields);
+  }
+
+  // ---- lifecycle of the service -------------------------------------------------
+
+  /** Reconciles records with the tasks that exist, then watches for exits. */
+  async recover(): Promise<void> {
+    this.#o.runtime.watchExits((id) => {
+      void this.#handleExit(id);
+    });
+    for (const rec of this.#o.store.all()) {
+      if (!isRunning(rec.state.status)) continue;
+      this.#trackRun(rec.id);
+      const exit = await this.#o.runtime.readExit(rec.id);
+      if (exit || !(await this.#o.runtime.conmonAlive(rec.state.conmonPid))) {
+        await this.#handleExit(rec.id);
+      }
+    }
+  }
+
+  close(): void {
+    this.#o.runtime.close();
+  }
+
+  // ---- create -------------------------------------------------------------------
+
+  async create(body: ContainerCreateRequest, opts: { name?: string } = {}): Promise<ContainerCreateResponse> {
+    const store = this.#o.store;
+    const name = opts.name ? validateName(opts.name) : store.generateName();
+    if (!body.Image) throw invalidArgument('No image specified (Config.Image is empty)');
+    const hostConfig = { ...(body.HostConfig ?? {}) };
+    const networkMode = normalizeNetworkMode(hostConfig.NetworkMode);
+    hostConfig.NetworkMode = networkMode;
+    const binds = parseBinds(hostConfig.Binds ?? []);
+    if (
+      hostConfig.RestartPolicy?.Name &&
+      !['', 'no'].includes(hostConfig.RestartPolicy.Name) &&
+      hostConfig.AutoRemove
+    ) {
+      throw invalidArgument("can't create 'autoremove' containers with restart policy");
+    }
+    const image = await this.#o.images.resolve(body.Image);
+    const config = mergeConfig(image.config, body);
+    const id = newContainerId();
+    config.Hostname = body.Hostname || (networkMode === 'host' ? hostHostname() : id.slice(0, 12));
+    const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+    if (command.length === 0) throw invalidArgument('no command specified');
+
+    const rec: ContainerRecord = {
+      id,
+      name,
+      created: new Date().toISOString(),
+      image: body.Image,
+      imageId: image.id,
+      path: command[0] ?? '',
+      args: command.slice(1),
+      config,
+      hostConfig,
+      state: newTaskState(),
+      restartCount: 0,
+      execIds: [],
+    };
+    const undo: (() => Promise<void>)[] = [];
+    try {
+      store.insert(rec);
+      undo.push(async () => store.delete(id));
+      const dir = this.#dir(id);
+      await mkdir(join(dir, 'rootfs'), { recursive: true });
+      undo.push(() => rm(dir, { recursive: true, force: true }));
+      await this.#o.rootfs.prepare(id, image.chainId);
+      undo.push(() => this.#o.rootfs.remove(id));
+      for (const b of binds) {
+        if (!existsSync(b.source)) await mkdir(b.source, { recursive: true });
+      }
+    } catch (err) {
+      for (const u of undo.reverse()) await u().catch(() => {});
+      throw err;
+    }
+    this.#log('info', 'container created', { id, name });
+    return { Id: id, Warnings: [] };
+  }
+
+  // ---- queries ------------------------------------------------------------------
+
+  async list(opts: ContainerListOptions = {}): Promise<ContainerSummary[]> {
+    const filters = opts.filters ?? {};
+    validateFilters(filters);
+    let recs = this.#o.store.all().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+    const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || filters.status !== undefined;
+    if (!all) recs = recs.filter((r) => isRunning(r.state.status));
+    recs = recs.filter((r) => matchesFilters(r, filters));
+    if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
+    return recs.map(summarize);
+  }
+
+  async inspect(ref: string): Promise<ContainerInspect> {
+    const rec = this.#o.store.get(ref);
+    const dir = this.#dir(rec.id);
+    return {
+      Id: rec.id,
+      Created: rec.created,
+      Path: rec.path,
+      Args: rec.args,
+      State: {
+        Status: rec.state.status,
+        Running: isRunning(rec.state.status),
+        Paused: rec.state.status === 'paused',
+        Restarting: rec.state.status === 'restarting',
+        OOMKilled: rec.state.oomKilled,
+        Dead: rec.state.status === 'dead',
+        Pid: rec.state.pid,
+        ExitCode: rec.state.exitCode,
+        Error: rec.state.error,
+        StartedAt: rec.state.startedAt,
+        FinishedAt: rec.state.finishedAt,
+      },
+      Image: rec.imageId,
+      ResolvConfPath: join(dir, 'resolv.conf'),
+      HostnamePath: join(dir, 'hostname'),
+      HostsPath: join(dir, 'hosts'),
+      LogPath: join(dir, 'container.log'),
+      Name: `/${rec.name}`,
+      RestartCount: rec.restartCount,
+      Driver: 'overlay2',
+      Platform: 'linux',
+      MountLabel: '',
+      ProcessLabel: '',
+      AppArmorProfile: '',
+      ExecIDs: rec.execIds.length ? rec.execIds : null,
+      HostConfig: rec.hostConfig,
+      GraphDriver: { Name: 'overlay2', Data: { MergedDir: join(dir, 'rootfs') } },
+      Mounts: mountPoints(rec),
+      Config: rec.config,
+      NetworkSettings: {
+        Bridge: '',
+        SandboxID: '',
+        SandboxKey: '',
+        Ports: {},
+        IPAddress: '',
+        Gateway: '',
+        MacAddress: '',
+        Networks: { [rec.hostConfig.NetworkMode ?? 'none']: {} },
+      },
+    };
+  }
+
+  // ---- start --------------------------------------------------------------------
+
+  start(ref: string): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, () => this.#startLocked(rec.id));
+  }
+
+  async #startLocked(id: string): Promise<void> {
+    const rec = this.#o.store.get(id);
+    if (isRunning(rec.state.status)) throw new BerthError('not-modified', 'container already started');
+    if (!canStart(rec.state.status)) throw conflict(`cannot start container ${id} in state ${rec.state.status}`);
+    const dir = this.#dir(id);
+    const rootfs = join(dir, 'rootfs');
+    const runtime = this.#o.runtime;
+    try {
+      if (!(await isMounted(rootfs))) {
+        const m = await this.#o.rootfs.prepare(id, '');
+        await mount(m, rootfs);
+      }
+      const user = await resolveUser(rootfs, rec.config.User ?? '');
+      const cwd = rec.config.WorkingDir || '/';
+      await mkdirInRoot(rootfs, cwd);
+      await writeEtcFiles(dir, rec);
+      const spec = buildOciSpec({
+        args: [rec.path, ...rec.args],
+        env: rec.config.Env ?? [],
+        cwd,
+        user,
+        tty: rec.config.Tty === true,
+        hostname: rec.config.Hostname ?? id.slice(0, 12),
+        domainname: rec.config.Domainname,
+        rootfs,
+        readonlyRootfs: rec.hostConfig.ReadonlyRootfs,
+        network: rec.hostConfig.NetworkMode === 'host' ? { mode: 'host' } : { mode: 'none' },
+        etcFiles: { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') },
+        binds: parseBinds(rec.hostConfig.Binds ?? []),
+        privileged: rec.hostConfig.Privileged,
+        capAdd: rec.hostConfig.CapAdd ?? undefined,
+        capDrop: rec.hostConfig.CapDrop ?? undefined,
+        cgroupsPath: `/berth/${id}`,
+        cgroupV2: this.#o.cgroupV2,
+        memoryLimit: rec.hostConfig.Memory,
+        pidsLimit: rec.hostConfig.PidsLimit ?? undefined,
+        nanoCpus: rec.hostConfig.NanoCpus,
+        shmSize: rec.hostConfig.ShmSize,
+        initPath: rec.hostConfig.Init ? this.#o.initPath : undefined,
+      });
+      await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
+      await runtime.delete(id).catch(() => {});
+      const { pid, conmonPid } = await runtime.create({
+        id,
+        bundle: dir,
+        logPath: join(dir, 'container.log'),
+        terminal: rec.config.Tty === true,
+        stdin: rec.config.OpenStdin === true,
+        logSizeMax: 100 * 1024 * 1024,
+      });
+      await this.#connectPending(id, dir);
+      this.#trackRun(id);
+      rec.state = {
+        ...rec.state,
+        status: 'running',
+        pid,
+        conmonPid,
+        exitCode: 0,
+        error: '',
+        oomKilled: false,
+        startedAt: new Date().toISOString(),
+        finishedAt: ZERO_TIME,
+      };
+      this.#o.store.update(rec);
+      try {
+        await runtime.start(id);
+      } catch (err) {
+        await runtime.kill(id, 'KILL').catch(() => {});
+        throw err;
+      }
+      this.#log('info', 'container started', { id, pid });
+    } catch (err) {
+      const e =
+        err instanceof BerthError ? err : new BerthError('internal', String((err as Error).message), { cause: err });
+      if (rec.state.status !== 'running') {
+        await runtime.delete(id).catch(() => {});
+        await unmount(rootfs).catch(() => {});
+        rec.state = { ...rec.state, error: e.message, exitCode: exitCodeForStartError(e.message) };
+        this.#o.store.update(rec);
+        this.#failPending(id);
+      }
+      throw e;
+    }
+  }
+
+  async #connectPending(id: string, bundle: string): Promise<void> {
+    const pending = this.#pending.get(id) ?? [];
+    this.#pending.delete(id);
+    for (const p of pending) {
+      try {
+        p.connect(await this.#o.runtime.attach(bundle));
+      } catch (err) {
+        this.#log('warn', 'attach failed', { id, err: String(err) });
+      }
+    }
+  }
+
+  #failPending(id: string): void {
+    const pending = this.#pending.get(id) ?? [];
+    this.#pending.delete(id);
+    for (const p of pending) p.connect(closedConnection());
+  }
+
+  #trackRun(id: string): void {
+    if (this.#exited.has(id)) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#exited.set(id, { promise, resolve });
+  }
+
+  /** Settles when the current task of `id` exits (at once if none runs). */
+  #runDone(id: string): Promise<void> {
+    return this.#exited.get(id)?.promise ?? Promise.resolve();
+  }
+
+  // ---- exit ---------------------------------------------------------------------
+
+  #handleExit(id: string): Promise<void> {
+    const rec = this.#o.store.find(id);
+    if (!rec) return Promise.resolve();
+    return this.#lock.run(id, async () => {
+      const cur = this.#o.store.find(id);
+      if (!cur || !isRunning(cur.state.status)) return;
+      const exit = await this.#o.runtime.readExit(id);
+      cur.state = {
+        ...cur.state,
+        status: 'exited',
+        pid: 0,
+        conmonPid: 0,
+        exitCode: exit?.exitCode ?? 255,
+        error: exit ? '' : 'task vanished (conmon died)',
+        finishedAt: (exit?.finishedAt ?? new Date()).toISOString(),
+      };
+      this.#o.store.update(cur);
+      await this.#o.runtime
+        .delete(id)
+        .catch((err) => this.#log('warn', 'runtime delete failed', { id, err: String(err) }));
+      await unmount(join(this.#dir(id), 'rootfs')).catch((err) =>
+        this.#log('warn', 'unmount failed', { id, err: String(err) }),
+      );
+      this.#exited.get(id)?.resolve();
+      this.#exited.delete(id);
+      this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
+      this.#notify(id, ['not-running', 'next-exit'], { StatusCode: cur.state.exitCode, Error: null });
+      if (cur.hostConfig.AutoRemove) await this.#removeLocked(id);
+    });
+  }
+
+  #notify(id: string, conditions: WaitCondition[], res: WaitResponse): void {
+    const list = this.#waiters.get(id);
+    if (!list) return;
+    const keep = list.filter((w) => {
+      if (!conditions.includes(w.condition)) return true;
+      w.resolve(res);
+      return false;
+    });
+    if (keep.length) this.#waiters.set(id, keep);
+    else this.#waiters.delete(id);
+  }
+
+  // ---- stop / kill / restart ----------------------------------------------------
+
+  /**
+   * Signal, wait up to `t` seconds, then SIGKILL. Holds no lock while it
+   * waits: the exit bookkeeping (#handleExit) takes the lock itself.
+   */
+  async stop(ref: string, opts: StopOptions = {}): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    if (!isRunning(rec.state.status)) throw new BerthError('not-modified', 'container already stopped');
+    const signal = parseSignal(opts.signal || rec.config.StopSignal || 'SIGTERM');
+    const timeout = opts.t ?? rec.config.StopTimeout ?? 10;
+    await this.#o.runtime.kill(rec.id, signal).catch(() => {});
+    if (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) return;
+    if (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY))) return;
+    await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+    await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Waits until the current task of `id` has exited and its bookkeeping is
+   * done; true if that happened within `ms`. Polls the exit file as a
+   * fallback to the directory watch.
+   */
+  async #waitExit(id: string, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    const done = this.#runDone(id);
+    let finished = false;
+    void done.then(() => {
+      finished = true;
+    });
+    while (!finished) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await Promise.race([done, sleep(Math.min(left, 250))]);
+      if (finished) break;
+      const rec = this.#o.store.find(id);
+      if (!rec || !isRunning(rec.state.status)) break;
+      if ((await this.#o.runtime.readExit(id)) || !(await this.#o.runtime.conmonAlive(rec.state.conmonPid))) {
+        await this.#handleExit(id);
+      }
+    }
+    await this.#settled(id);
+    return true;
+  }
+
+  async restart(ref: string, opts: StopOptions = {}): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    if (isRunning(rec.state.status)) {
+      await this.stop(rec.id, opts).catch((err) => {
+        if (!(err instanceof BerthError && err.code === 'not-modified')) throw err;
+      });
+    }
+    await this.start(rec.id);
+  }
+
+  /** Waits until no exit bookkeeping is pending for `id`. */
+  async #settled(id: string): Promise<void> {
+    await this.#lock.run(id, async () => {});
+  }
+
+  async kill(ref: string, opts: { signal?: string } = {}): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    const sig = parseSignal(opts.signal || 'SIGKILL');
+    if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
+    await this.#o.runtime.kill(rec.id, sig);
+  }
+
+  // ---- remove -------------------------------------------------------------------
+
+  async remove(ref: string, opts: RemoveOptions = {}): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    if (!canRemove(rec.state.status, opts.force === true)) {
+      throw conflict(
+        `cannot remove container "/${rec.name}": container is running: stop the container before removing or force remove`,
+      );
+    }
+    if (isRunning(rec.state.status)) {
+      await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+    }
+    await this.#lock.run(rec.id, () => this.#removeLocked(rec.id));
+  }
+
+  async #removeLocked(id: string): Promise<void> {
+    const rec = this.#o.store.find(id);
+    if (!rec) return;
+    const dir = this.#dir(id);
+    await this.#o.runtime.delete(id).catch(() => {});
+    await unmount(join(dir, 'rootfs'));
+    await this.#o.rootfs.remove(id);
+    await this.#o.runtime.clearExit(id);
+    await rm(dir, { recursive: true, force: true });
+    this.#o.store.delete(id);
+    for (const e of rec.execIds) this.#execs.delete(e);
+    this.#failPending(id);
+    this.#notify(id, ['not-running', 'next-exit', 'removed'], { StatusCode: rec.state.exitCode, Error: null });
+    this.#log('info', 'container removed', { id });
+  }
+
+  // ---- wait / logs / attach / resize -------------------------------------------
+
+  async wait(ref: string, opts: { condition?: WaitCondition } = {}): Promise<WaitHandle> {
+    const rec = this.#o.store.get(ref);
+    const condition = opts.condition ?? 'not-running';
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) {
+      throw invalidArgument(`invalid condition: "${condition}"`);
+    }
+    if (condition === 'not-running' && !isRunning(rec.state.status)) {
+      return { result: Promise.resolve({ StatusCode: rec.state.exitCode, Error: null }) };
+    }
+    const result = new Promise<WaitResponse>((resolve) => {
+      const list = this.#waiters.get(rec.id) ?? [];
+      list.push({ condition, resolve });
+      this.#waiters.set(rec.id, list);
+    });
+    return { result };
+  }
+
+  async logs(ref: string, opts: LogsOptions = {}): Promise<OutputStream> {
+    const rec = this.#o.store.get(ref);
+    const path = join(this.#dir(rec.id), 'container.log');
+    const wantOut = opts.stdout !== false;
+    const wantErr = opts.stderr !== false;
+    const follow = opts.follow === true && isRunning(rec.state.status);
+    const done = this.#runDone(rec.id);
+    const sinceMs = opts.since !== undefined && opts.since > 0 ? opts.since * 1000 : 0;
+    const untilMs = opts.until !== undefined && opts.until > 0 ? opts.until * 1000 : Number.POSITIVE_INFINITY;
+    const enc = new TextEncoder();
+    async function* output(): AsyncGenerator<OutputChunk> {
+      let records = readLog(path, { follow, done, signal: opts.signal });
+      if (opts.tail !== undefined && opts.tail !== 'all') {
+        const all = [];
+        for await (const r of readLog(path, { follow: false, done })) all.push(r);
+        const keep = opts.tail <= 0 ? [] : all.slice(-opts.tail);
+        const skip = all.length - keep.length;
+        records = (async function* () {
+          let i = 0;
+          for await (const r of readLog(path, { follow, done, signal: opts.signal })) if (i++ >= skip) yield r;
+        })();
+      }
+      for await (const r of records) {
+        if (r.ms < sinceMs || r.ms > untilMs) continue;
+        if ((r.stream === 'stdout' && !wantOut) || (r.stream === 'stderr' && !wantErr)) continue;
+        const text = opts.timestamps ? `${toRfc3339Nano(r.time)} ${r.data}` : r.data;
+        yield { stream: r.stream, data: enc.encode(text) };
+      }
+    }
+    return { tty: rec.config.Tty === true, output: output() };
+  }
+
+  async attach(ref: string, opts: AttachOptions = {}): Promise<IoSession> {
+    const rec = this.#o.store.get(ref);
+    const tty = rec.config.Tty === true;
+    const wantOut = opts.stdout !== false;
+    const wantErr = opts.stderr !== false;
+    const replay = opts.logs ? await this.logs(rec.id, { follow: false }) : undefined;
+    if (isRunning(rec.state.status)) {
+      const conn = await this.#o.runtime.attach(this.#dir(rec.id));
+      return sessionFrom(conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, replay });
+    }
+    if (opts.stream === false) {
+      return sessionFrom(closedConnection(), { tty, wantOut, wantErr, stdin: false, replay });
+    }
+    const deferred = deferredConnection();
+    const list = this.#pending.get(rec.id) ?? [];
+    list.push({ opts, connect: deferred.connect });
+    this.#pending.set(rec.id, list);
+    return sessionFrom(deferred.conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, replay });
+  }
+
+  async resize(ref: string, opts: ResizeOptions): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
+    validateSize(opts);
+    await this.#o.runtime.resize(this.#dir(rec.id), opts.h, opts.w);
+  }
+
+  // ---- exec ---------------------------------------------------------------------
+
+  async execCreate(ref: string, body: ExecCreateRequest): Promise<{ Id: string }> {
+    const rec = this.#o.store.get(ref);
+    if (!isRunning(rec.state.status)) throw conflict(`container ${rec.id} is not running`);
+    if (!Array.isArray(body.Cmd) || body.Cmd.length === 0) throw invalidArgument('No exec command specified');
+    const id = newContainerId();
+    this.#execs.set(id, { id, containerId: rec.id, config: body, running: false, exitCode: null, pid: 0 });
+    rec.execIds.push(id);
+    this.#o.store.update(rec);
+    return { Id: id };
+  }
+
+  #exec(id: string): ExecSession {
+    const s = this.#execs.get(id);
+    if (!s) throw notFound(`No such exec instance: ${id}`);
+    return s;
+  }
+
+  async execStart(execId: string, body: ExecStartRequest = {}): Promise<IoSession | null> {
+    const s = this.#exec(execId);
+    if (s.running || s.exitCode !== null) throw conflict(`Exec command ${execId} has already run`);
+    const rec = this.#o.store.get(s.containerId);
+    if (!isRunning(rec.state.status)) throw conflict(`container ${rec.id} is not running`);
+    const rootfs = join(this.#dir(rec.id), 'rootfs');
+    const user = await resolveUser(rootfs, s.config.User || rec.config.User || '');
+    const tty = body.Tty ?? s.config.Tty === true;
+    const env = mergeEnv(rec.config.Env ?? [], s.config.Env ?? []);
+    if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+    const caps = rec.hostConfig.Privileged ? undefined : [...DEFAULT_CAPS];
+    const attach = body.Detach !== true;
+    s.running = true;
+    let task: Awaited<ReturnType<TaskRuntime['exec']>>;
+    try {
+      task = await this.#o.runtime.exec({
+        containerId: rec.id,
+        execId,
+        stdin: s.config.AttachStdin === true && attach,
+        attach,
+        process: {
+          terminal: tty,
+          user,
+          args: s.config.Cmd,
+          env,
+          cwd: s.config.WorkingDir || rec.config.WorkingDir || '/',
+          capabilities: caps ? { bounding: caps, effective: caps, permitted: caps } : undefined,
+          ...(body.ConsoleSize ? { consoleSize: { height: body.ConsoleSize[0], width: body.ConsoleSize[1] } } : {}),
+        },
+      });
+    } catch (err) {
+      s.running = false;
+      s.exitCode = err instanceof BerthError ? exitCodeForStartError(err.message) : 126;
+      throw err;
+    }
+    s.pid = task.pid;
+    s.dir = task.dir;
+    const finished = task.exited.then((code) => {
+      s.running = false;
+      s.exitCode = code;
+      void this.#o.runtime.removeExec(execId);
+    });
+    if (!task.attach) return null;
+    const conn = task.attach;
+    return sessionFrom(
+      {
+        ...conn,
+        output: (async function* () {
+          yield* conn.output;
+          await finished;
+        })(),
+      },
+      { tty, wantOut: s.config.AttachStdout !== false, wantErr: s.config.AttachStderr !== false, stdin: true },
+    );
+  }
+
+  async execInspect(execId: string): Promise<ExecInspect> {
+    const s = this.#exec(execId);
+    const [entrypoint = '', ...args] = s.config.Cmd;
+    return {
+      ID: s.id,
+      ContainerID: s.containerId,
+      Running: s.running,
+      ExitCode: s.exitCode,
+      Pid: s.pid,
+      OpenStdin: s.config.AttachStdin === true,
+      OpenStdout: s.config.AttachStdout !== false,
+      OpenStderr: s.config.AttachStderr !== false,
+      CanRemove: false,
+      DetachKeys: s.config.DetachKeys ?? '',
+      ProcessConfig: {
+        tty: s.config.Tty === true,
+        entrypoint,
+        arguments: args,
+        privileged: s.config.Privileged === true,
+        user: s.config.User,
+      },
+    };
+  }
+
+  async execResize(execId: string, opts: ResizeOptions): Promise<void> {
+    const s = this.#exec(execId);
+    validateSize(opts);
+    if (!s.running || !s.dir) throw conflict(`Exec ${execId} is not running`);
+    await this.#o.runtime.resize(s.dir, opts.h, opts.w);
+  }
+
+  /** The ExecApi face of this service. */
+  execApi(): ExecApi {
+    return {
+      create: (id, body) => this.execCreate(id, body),
+      start: (id, body) => this.execStart(id, body),
+      inspect: (id) => this.execInspect(id),
+      resize: (id, opts) => this.execResize(id, opts),
+    };
+  }
+
+  /** For the image service: is any container using this image? */
+  imageInUse(imageId: string): ContainerRecord | undefined {
+    return this.#o.store.usesImage(imageId);
+  }
+}
+
+// ---- helpers (pure or nearly) ---------------------------------------------------
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function validateSize(opts: ResizeOptions): void {
+  if (!Number.isInteger(opts.h) || !Number.isInteger(opts.w) || opts.h < 0 || opts.w < 0) {
+    throw invalidArgument('invalid resize dimensions');
+  }
+}
+
+/** Docker's exit codes for a start that failed: 127 not found, 126 not executable, else 128. */
+export function exitCodeForStartError(message: string): number {
+  if (/executable file not found|no such file or directory/i.test(message)) return 127;
+  if (/permission denied|is a directory/i.test(message)) return 126;
+  return 128;
+}
+
+export function normalizeNetworkMode(mode: string | undefined): string {
+  const m = mode ?? '';
+  // Until bridge networking exists, the default network is a private namespace with loopback only.
+  if (m === '' || m === 'default' || m === 'bridge' || m === 'none') return 'none';
+  if (m === 'host') return 'host';
+  throw new BerthError('not-implemented', `network mode "${m}" is not supported yet (use none or host)`);
+}
+
+/** Parses `-v` binds: `/host:/ctr[:ro|rw]`. Named volumes come later. */
+export function parseBinds(binds: string[]): BindMount[] {
+  return binds.map((b) => {
+    const parts = b.split(':');
+    if (parts.length < 2 || parts.length > 3) throw invalidArgument(`invalid volume specification: '${b}'`);
+    const [source = '', destination = '', mode = 'rw'] = parts;
+    if (!isAbsolute(source)) {
+      throw new BerthError(
+        'not-implemented',
+        `named volumes are not supported yet: '${b}' (use an absolute host path)`,
+      );
+    }
+    if (!isAbsolute(destination)) {
+      throw invalidArgument(
+        `invalid mount config for type "bind": invalid mount path: '${destination}' mount path must be absolute`,
+      );
+    }
+    const modes = mode.split(',');
+    for (const m of modes) {
+      if (!['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(m)) {
+        throw invalidArgument(`invalid mode: ${mode}`);
+      }
+    }
+    return { source: normalize(source), destination: normalize(destination), readonly: modes.includes('ro') };
+  });
+}
+
+/** Env lists merged by key, later wins, order kept. */
+export function mergeEnv(base: string[], over: string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...over]) {
+    const k = e.includes('=') ? e.slice(0, e.indexOf('=')) : e;
+    out.set(k, e);
+  }
+  return [...out.values()];
+}
+
+/** The container's Config as Docker computes it: the image's config overridden by the request. */
+export function mergeConfig(image: ContainerConfig, req: ContainerCreateRequest): ContainerConfig {
+  const entrypointGiven = req.Entrypoint !== undefined && req.Entrypoint !== null;
+  const cmdGiven = req.Cmd !== undefined && req.Cmd !== null && req.Cmd.length > 0;
+  let env = mergeEnv(image.Env ?? [], req.Env ?? []);
+  if (!env.some((e) => e.startsWith('PATH='))) env = [DEFAULT_PATH, ...env];
+  return {
+    Hostname: req.Hostname ?? '',
+    Domainname: req.Domainname ?? '',
+    User: req.User || image.User || '',
+    AttachStdin: req.AttachStdin === true,
+    AttachStdout: req.AttachStdout === true,
+    AttachStderr: req.AttachStderr === true,
+    ExposedPorts: { ...(image.ExposedPorts ?? {}), ...(req.ExposedPorts ?? {}) },
+    Tty: req.Tty === true,
+    OpenStdin: req.OpenStdin === true,
+    StdinOnce: req.StdinOnce === true,
+    Env: env,
+    Cmd: cmdGiven ? req.Cmd : entrypointGiven ? [] : (image.Cmd ?? []),
+    Image: req.Image,
+    Volumes: { ...(image.Volumes ?? {}), ...(req.Volumes ?? {}) },
+    WorkingDir: req.WorkingDir || image.WorkingDir || '',
+    Entrypoint: entrypointGiven ? req.Entrypoint : (image.Entrypoint ?? null),
+    Labels: { ...(image.Labels ?? {}), ...(req.Labels ?? {}) },
+    StopSignal: req.StopSignal || image.StopSignal || undefined,
+    StopTimeout: req.StopTimeout,
+    Healthcheck: req.Healthcheck ?? image.Healthcheck,
+  };
+}
+
+const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited'];
+const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+function validateFilters(filters: Filters): void {
+  for (const [k, values] of Object.entries(filters)) {
+    if (!FILTER_KEYS.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+    if (k === 'status') {
+      for (const v of values) {
+        if (!STATUSES.includes(v)) {
+          throw invalidArgument(`invalid filter 'status=${v}'`);
+        }
+      }
+    }
+  }
+}
+
+export function matchesFilters(rec: ContainerRecord, filters: Filters): boolean {
+  const any = (key: string, pred: (v: string) => boolean): boolean => {
+    const vs = filters[key];
+    return vs === undefined || vs.length === 0 || vs.some(pred);
+  };
+  const labels = rec.config.Labels ?? {};
+  return (
+    any('id', (v) => rec.id.startsWith(v)) &&
+    any('name', (v) => {
+      try {
+        return new RegExp(v.startsWith('/') ? v.slice(1) : v).test(rec.name);
+      } catch {
+        return rec.name.includes(v);
+      }
+    }) &&
+    any('status', (v) => rec.state.status === v) &&
+    any('exited', (v) => rec.state.status === 'exited' && String(rec.state.exitCode) === v) &&
+    any('ancestor', (v) => rec.image === v || rec.imageId === v || rec.imageId.startsWith(`sha256:${v}`)) &&
+    (filters.label ?? []).every((v) => {
+      const eq = v.indexOf('=');
+      return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
+    })
+  );
+}
+
+/** Docker's human status: "Up 5 minutes", "Exited (0) 2 seconds ago", "Created". */
+export function humanStatus(rec: ContainerRecord, now = Date.now()): string {
+  switch (rec.state.status) {
+    case 'running':
+      return `Up ${humanDuration(now - Date.parse(rec.state.startedAt))}`;
+    case 'exited':
+      return `Exited (${rec.state.exitCode}) ${humanDuration(now - Date.parse(rec.state.finishedAt))} ago`;
+    case 'created':
+      return 'Created';
+    default:
+      return rec.state.status[0]?.toUpperCase() + rec.state.status.slice(1);
+  }
+}
+
+/** Docker's units.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(ms / 3_600_000);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
+  return `${Math.round(h / 24 / 365)} years`;
+}
+
+function mountPoints(rec: ContainerRecord): ContainerInspect['Mounts'] {
+  return parseBinds(rec.hostConfig.Binds ?? []).map((b) => ({
+    Type: 'bind',
+    Source: b.source,
+    Destination: b.destination,
+    Mode: b.readonly ? 'ro' : '',
+    RW: !b.readonly,
+    Propagation: 'rprivate',
+  }));
+}
+
+function summarize(rec: ContainerRecord): ContainerSummary {
+  const cmd = [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  return {
+    Id: rec.id,
+    Names: [`/${rec.name}`],
+    Image: rec.image,
+    ImageID: rec.imageId,
+    Command: cmd,
+    Created: Math.floor(Date.parse(rec.created) / 1000),
+    Ports: [],
+    Labels: rec.config.Labels ?? {},
+    State: rec.state.status,
+    Status: humanStatus(rec),
+    HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'none' },
+    NetworkSettings: { Networks: { [rec.hostConfig.NetworkMode ?? 'none']: {} } },
+    Mounts: mountPoints(rec),
+  };
+}
+
+/** Resolves a path inside `root` without leaving it (symlinks included); undefined if it escapes. */
+async function pathInRoot(root: string, path: string): Promise<string | undefined> {
+  try {
+    const real = await realpath(join(root, path));
+    const realRoot = await realpath(root);
+    return real === realRoot || real.startsWith(`${realRoot}/`) ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function mkdirInRoot(root: string, dir: string): Promise<void> {
+  const parts = normalize(dir).split('/').filter(Boolean);
+  let cur = '';
+  for (const p of parts) {
+    if (p === '..') throw invalidArgument(`invalid working directory: ${dir}`);
+    cur = `${cur}/${p}`;
+    const inside = await pathInRoot(root, cur);
+    if (inside) continue;
+    const parent = await pathInRoot(root, cur.slice(0, cur.lastIndexOf('/')) || '/');
+    if (!parent) throw invalidArgument(`working directory ${dir} escapes the container root`);
+    await mkdir(join(parent, p), { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    if (!(await pathInRoot(root, cur))) throw invalidArgument(`working directory ${dir} escapes the container root`);
+  }
+}
+
+async function readRootFile(root: string, path: string): Promise<string> {
+  const p = await pathInRoot(root, path);
+  if (!p) return '';
+  const st = await stat(p).catch(() => undefined);
+  if (!st?.isFile()) return '';
+  return readFile(p, 'utf8');
+}
+
+/** Resolves `user[:group]` against the container's /etc/passwd and /etc/group. */
+export async function resolveUser(rootfs: string, spec: string): Promise<OciUser> {
+  if (spec === '') return { uid: 0, gid: 0, additionalGids: [0] };
+  const [userPart = '', groupPart] = spec.split(':');
+  const passwd = parseColonFile(await readRootFile(rootfs, '/etc/passwd'));
+  const groups = parseColonFile(await readRootFile(rootfs, '/etc/group'));
+  let uid: number;
+  let gid = 0;
+  let userName: string | undefined;
+  if (/^\d+$/.test(userPart)) {
+    uid = Number.parseInt(userPart, 10);
+    const ent = passwd.find((p) => p[2] === userPart);
+    if (ent) {
+      gid = Number.parseInt(ent[3] ?? '0', 10);
+      userName = ent[0];
+    }
+  } else {
+    const ent = passwd.find((p) => p[0] === userPart);
+    if (!ent) throw invalidArgument(`unable to find user ${userPart}: no matching entries in passwd file`);
+    uid = Number.parseInt(ent[2] ?? '0', 10);
+    gid = Number.parseInt(ent[3] ?? '0', 10);
+    userName = ent[0];
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (/^\d+$/.test(groupPart)) gid = Number.parseInt(groupPart, 10);
+    else {
+      const g = groups.find((e) => e[0] === groupPart);
+      if (!g) throw invalidArgument(`unable to find group ${groupPart}: no matching entries in group file`);
+      gid = Number.parseInt(g[2] ?? '0', 10);
+    }
+  }
+  const additional = new Set<number>([gid]);
+  if (userName !== undefined && groupPart === undefined) {
+    for (const g of groups) {
+      if ((g[3] ?? '').split(',').includes(userName)) additional.add(Number.parseInt(g[2] ?? '0', 10));
+    }
+  }
+  return { uid, gid, additionalGids: [...additional] };
+}
+
+function parseColonFile(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(':'));
+}
+
+const HOSTS_DEFAULT = [
+  '127.0.0.1\tlocalhost',
+  '::1\tlocalhost ip6-localhost ip6-loopback',
+  'fe00::0\tip6-localnet',
+  'ff00::0\tip6-mcastprefix',
+  'ff02::1\tip6-allnodes',
+  'ff02::2\tip6-allrouters',
+];
+
+async function writeEtcFiles(dir: string, rec: ContainerRecord): Promise<void> {
+  const host = rec.hostConfig.NetworkMode === 'host';
+  const hostname = rec.config.Hostname ?? rec.id.slice(0, 12);
+  await writeFile(join(dir, 'hostname'), `${hostname}\n`);
+  const hosts = host
+    ? await readFile('/etc/hosts', 'utf8').catch(() => `${HOSTS_DEFAULT.join('\n')}\n`)
+    : `${HOSTS_DEFAULT.join('\n')}\n`;
+  await writeFile(join(dir, 'hosts'), hosts);
+  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  await writeFile(join(dir, 'resolv.conf'), resolv);
+}
+
+// ---- stdio sessions ---------------------------------------------------------------
+
+function closedConnection(): AttachConnection {
+  return {
+    output: (async function* () {})(),
+    write() {},
+    closeStdin() {},
+    close() {},
+  };
+}
+
+/** A connection that buffers stdin until the real one is connected at start. */
+function deferredConnection(): { conn: AttachConnection; connect: (c: AttachConnection) => void } {
+  let real: AttachConnection | undefined;
+  let ready!: (c: AttachConnection) => void;
+  const whenReady = new Promise<AttachConnection>((r) => {
+    ready = r;
+  });
+  const queued: Uint8Array[] = [];
+  let stdinClosed = false;
+  let closed = false;
+  const conn: AttachConnection = {
+    output: (async function* () {
+      const c = await whenReady;
+      yield* c.output;
+    })(),
+    write(data) {
+      if (real) real.write(data);
+      else queued.push(data);
+    },
+    closeStdin() {
+      if (real) real.closeStdin();
+      else stdinClosed = true;
+    },
+    close() {
+      closed = true;
+      real?.close();
+      if (!real) ready(closedConnection());
+    },
+  };
+  return {
+    conn,
+    connect(c) {
+      if (closed) {
+        c.close();
+        return;
+      }
+      real = c;
+      for (const d of queued) c.write(d);
+      if (stdinClosed) c.closeStdin();
+      ready(c);
+    },
+  };
+}
+
+function sessionFrom(
+  conn: AttachConnection,
+  o: { tty: boolean; wantOut: boolean; wantErr: boolean; stdin: boolean; replay?: OutputStream },
+): IoSession {
+  const output = (async function* () {
+    if (o.replay) yield* o.replay.output;
+    for await (const chunk of conn.output) {
+      if (chunk.stream === 'stdout' && !o.wantOut) continue;
+      if (chunk.stream === 'stderr' && !o.wantErr) continue;
+      yield chunk;
+    }
+  })();
+  return {
+    tty: o.tty,
+    output,
+    write: (d) => {
+      if (o.stdin) conn.write(d);
+    },
+    closeStdin: () => {
+      if (o.stdin) conn.closeStdin();
+    },
+    close: () => conn.close(),
+  };
+}

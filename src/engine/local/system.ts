@@ -1,0 +1,107 @@
+/** SystemApi: ping, version, info — facts about this daemon and its host. */
+import { readFileSync } from 'node:fs';
+import { arch, cpus, hostname, release, totalmem } from 'node:os';
+import type { SystemApi } from '../engine.ts';
+import type { SystemInfo, VersionInfo } from '../types.ts';
+import type { CgroupLayout } from '../../host/cgroups.ts';
+import type { ContainerStore } from '../../core/containers/store.ts';
+
+export const BERTH_VERSION = '0.1.0';
+export const API_VERSION = '1.47';
+export const MIN_API_VERSION = '1.24';
+
+export interface SystemDeps {
+  id: string;
+  dataRoot: string;
+  runtime: { name: string; path: string };
+  cgroups: CgroupLayout;
+  containers: ContainerStore;
+  imageCount: () => Promise<number>;
+  debug: boolean;
+}
+
+function goArch(): string {
+  const a = arch();
+  return a === 'x64' ? 'amd64' : a === 'ia32' ? '386' : a;
+}
+
+function osName(): string {
+  try {
+    const text = readFileSync('/etc/os-release', 'utf8');
+    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text)?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}
+
+export function createSystemApi(d: SystemDeps): SystemApi {
+  return {
+    async ping() {},
+    async version(): Promise<VersionInfo> {
+      return {
+        Platform: { Name: 'berth' },
+        Components: [
+          {
+            Name: 'Engine',
+            Version: BERTH_VERSION,
+            Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch() },
+          },
+          { Name: d.runtime.name, Version: '', Details: { path: d.runtime.path } },
+        ],
+        Version: BERTH_VERSION,
+        ApiVersion: API_VERSION,
+        MinAPIVersion: MIN_API_VERSION,
+        GitCommit: '',
+        GoVersion: `node${process.versions.node}`,
+        Os: 'linux',
+        Arch: goArch(),
+        KernelVersion: release(),
+        BuildTime: '',
+      };
+    },
+    async info(): Promise<SystemInfo> {
+      const all = d.containers.all();
+      const running = all.filter((c) => c.state.status === 'running').length;
+      const paused = all.filter((c) => c.state.status === 'paused').length;
+      return {
+        ID: d.id,
+        Containers: all.length,
+        ContainersRunning: running,
+        ContainersPaused: paused,
+        ContainersStopped: all.length - running - paused,
+        Images: await d.imageCount(),
+        Driver: 'overlay2',
+        DriverStatus: [['Backing Filesystem', 'overlayfs layers, one directory per layer']],
+        MemoryLimit: true,
+        SwapLimit: false,
+        CpuCfsPeriod: true,
+        CpuCfsQuota: true,
+        PidsLimit: true,
+        IPv4Forwarding: readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '1',
+        Debug: d.debug,
+        NFd: 0,
+        NGoroutines: 0,
+        SystemTime: new Date().toISOString(),
+        LoggingDriver: 'k8s-file',
+        CgroupDriver: 'cgroupfs',
+        CgroupVersion: d.cgroups.version,
+        NEventsListener: 0,
+        KernelVersion: release(),
+        OperatingSystem: osName(),
+        OSType: 'linux',
+        Architecture: arch() === 'x64' ? 'x86_64' : arch(),
+        NCPU: cpus().length,
+        MemTotal: totalmem(),
+        DockerRootDir: d.dataRoot,
+        Name: hostname(),
+        Labels: [],
+        ServerVersion: BERTH_VERSION,
+        DefaultRuntime: d.runtime.name,
+        Runtimes: { [d.runtime.name]: { path: d.runtime.path } },
+        Warnings: d.cgroups.warnings,
+        SecurityOptions: ['name=cgroupns'],
+        Plugins: { Volume: [], Network: ['host', 'none'], Log: ['k8s-file'] },
+      };
+    },
+  };
+}
