@@ -20,8 +20,11 @@ fi
 
 if [ ! -x node_modules/.bin/node ] || [ package.json -nt node_modules/.package-lock.json ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` honours the lock file; `npm ci` is avoided because npm 11
+  # leaves other platforms' optional packages out of the lock and then
+  # refuses it as out of sync.
+  echo "setup: npm install"
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 getent group berth >/dev/null || groupadd --system berth

@@ -93,9 +93,13 @@ export function connectAttach(path: string): Promise<AttachConnection> {
       },
     };
     try {
-      // A unix-socket connect completes (or throws) synchronously; the
-      // binding's 'connect' callback can lag far behind, so don't wait for it.
+      // A unix-socket connect completes (or throws) synchronously, but the
+      // binding reports it (and starts receiving) only when its poll sees the
+      // socket writable, which can lag by tens of seconds while conmon has not
+      // accepted yet. So start receiving at once and drop its late handler.
       sock.connect(target);
+      sock.removeAllListeners('_connect');
+      (sock as unknown as { wrap: { startRecv(): void } }).wrap.startRecv();
       connected = true;
       if (dirFd >= 0) closeSync(dirFd);
       resolve(conn);

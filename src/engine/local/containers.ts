@@ -71,7 +71,11 @@ export interface ImagePort {
 
 /** The container's writable layer (implemented over core/snapshots). */
 export interface RootfsPort {
+  /** Creates the writable snapshot `key` on top of the layer `parentChainId` ('' for none). */
   prepare(key: string, parentChainId: string): Promise<MountSpec>;
+  /** The mount of an existing snapshot. */
+  mounts(key: string): Promise<MountSpec>;
+  /** Removes the snapshot; it must be unmounted. */
   remove(key: string): Promise<void>;
 }
 
@@ -290,7 +294,7 @@ export class ContainerService implements ContainersApi {
     const runtime = this.#o.runtime;
     try {
       if (!(await isMounted(rootfs))) {
-        const m = await this.#o.rootfs.prepare(id, '');
+        const m = await this.#o.rootfs.mounts(id);
         await mount(m, rootfs);
       }
       const user = await resolveUser(rootfs, rec.config.User ?? '');
@@ -361,6 +365,8 @@ export class ContainerService implements ContainersApi {
         rec.state = { ...rec.state, error: e.message, exitCode: exitCodeForStartError(e.message) };
         this.#o.store.update(rec);
         this.#failPending(id);
+        // As Docker: an auto-remove container that cannot start is removed.
+        if (rec.hostConfig.AutoRemove) await this.#removeLocked(id).catch(() => {});
       }
       throw e;
     }

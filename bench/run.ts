@@ -1,0 +1,119 @@
+/**
+ * make bench: berth against floors measured in the same run.
+ *
+ * 1. `berth run --rm busybox true` against raw `crun run` of an equivalent
+ *    bundle (same busybox rootfs, same command), measured alternately; prints
+ *    both medians and their ratio (target ≤ 6).
+ * 2. Host memory added per idle detached container: the PSS of its conmon plus
+ *    berthd's PSS growth, divided by the number of containers.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDaemon } from '../test/helpers/daemon.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const IDLE = Number(process.env.BENCH_IDLE ?? 20);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+}
+
+function timeIt(fn: () => void): number {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+function pssKb(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    return Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function pidsOf(pattern: RegExp): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return pattern.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** A bundle for raw crun: the busybox rootfs copied out of berth's layer, `true` as the command. */
+function rawBundle(dir: string): string {
+  const bundle = join(dir, 'raw-bundle');
+  mkdirSync(join(bundle, 'rootfs'), { recursive: true });
+  execFileSync('sh', [
+    '-c',
+    `cd ${bundle}/rootfs && cp /usr/bin/busybox bin-busybox && mkdir -p bin && mv bin-busybox bin/busybox && ln -sf busybox bin/true && ln -sf busybox bin/sh`,
+  ]);
+  execFileSync('crun', ['spec'], { cwd: bundle });
+  const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
+  spec.process.terminal = false;
+  spec.process.args = ['/bin/true'];
+  spec.root.readonly = false;
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  return bundle;
+}
+
+const d = await startDaemon();
+try {
+  const boot = d.berth(['image', 'bootstrap', 'busybox']);
+  if (boot.code !== 0) throw new Error(boot.stderr);
+  d.berth(['run', '--rm', 'busybox', 'true']); // warm caches
+  const bundle = rawBundle(d.dir);
+  const crunRoot = join(d.dir, 'crun-raw');
+  const berthTimes: number[] = [];
+  const crunTimes: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    berthTimes.push(
+      timeIt(() => {
+        const r = d.berth(['run', '--rm', 'busybox', 'true']);
+        if (r.code !== 0) throw new Error(r.stderr);
+      }),
+    );
+    crunTimes.push(
+      timeIt(() => {
+        const r = spawnSync('crun', [`--root=${crunRoot}`, 'run', '--bundle', bundle, `bench-${i}`]);
+        if (r.status !== 0) throw new Error(String(r.stderr));
+      }),
+    );
+  }
+  const b = median(berthTimes);
+  const c = median(crunTimes);
+  console.log(`run --rm busybox true   berth median ${b.toFixed(1)} ms   raw crun run median ${c.toFixed(1)} ms`);
+  console.log(`ratio berth/crun        ${(b / c).toFixed(2)}   (target ≤ 6; Docker 20.10 ≈ 18, Podman 4.3 ≈ 20)`);
+
+  const berthdPid = pidsOf(/berthd\.ts/).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(d.socket));
+  const before = berthdPid ? pssKb(berthdPid) : 0;
+  const ids: string[] = [];
+  for (let i = 0; i < IDLE; i++) {
+    const r = d.berth(['run', '-d', 'busybox', 'sleep', '3600']);
+    if (r.code !== 0) throw new Error(r.stderr);
+    ids.push(r.stdout.trim());
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const conmons = pidsOf(new RegExp(`conmon .*${d.execRoot.replace(/[/.]/g, '\\$&')}`));
+  const conmonPss = conmons.reduce((s, pid) => s + pssKb(pid), 0);
+  const after = berthdPid ? pssKb(berthdPid) : 0;
+  const perContainer = (conmonPss + Math.max(0, after - before)) / IDLE;
+  console.log(
+    `idle detached containers ${IDLE}: conmon PSS ${(conmonPss / IDLE / 1024).toFixed(2)} MB each, berthd +${((after - before) / 1024).toFixed(1)} MB total`,
+  );
+  console.log(
+    `memory per idle container ${(perContainer / 1024).toFixed(2)} MB   (Docker shim ≈ 2.6 MB, Podman conmon ≈ 0.35 MB)`,
+  );
+  for (const id of ids) d.berth(['rm', '-f', id]);
+} finally {
+  await d.cleanup();
+  rmSync(join(d.dir), { recursive: true, force: true });
+}

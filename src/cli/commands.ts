@@ -1,0 +1,167 @@
+/**
+ * The command table: names, aliases and one-line summaries, with a loader per
+ * command so only the module of the command being run is imported.
+ */
+import type { CommandModule } from './command.ts';
+
+/** One command: its canonical path (`container run`), the other ways to call it, and its loader. */
+export interface CommandEntry {
+  path: readonly string[];
+  aliases: readonly (readonly string[])[];
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+/** Management commands group verbs under a noun: `berth container ls`. */
+export interface CommandGroup {
+  name: string;
+  summary: string;
+}
+
+export const GROUPS: readonly CommandGroup[] = [
+  { name: 'container', summary: 'Manage containers' },
+  { name: 'image', summary: 'Manage images' },
+  { name: 'system', summary: 'Manage berth' },
+];
+
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    path: ['container', 'run'],
+    aliases: [['run']],
+    summary: 'Create and run a new container from an image',
+    load: () => import('./commands/container/run.ts'),
+  },
+  {
+    path: ['container', 'exec'],
+    aliases: [['exec']],
+    summary: 'Execute a command in a running container',
+    load: () => import('./commands/container/exec.ts'),
+  },
+  {
+    path: ['container', 'ls'],
+    aliases: [['ps'], ['container', 'ps'], ['container', 'list']],
+    summary: 'List containers',
+    load: () => import('./commands/container/ls.ts'),
+  },
+  {
+    path: ['image', 'ls'],
+    aliases: [['images'], ['image', 'list']],
+    summary: 'List images',
+    load: () => import('./commands/image/ls.ts'),
+  },
+  {
+    path: ['container', 'attach'],
+    aliases: [['attach']],
+    summary: 'Attach local standard input, output, and error streams to a running container',
+    load: () => import('./commands/container/attach.ts'),
+  },
+  {
+    path: ['container', 'create'],
+    aliases: [['create']],
+    summary: 'Create a new container',
+    load: () => import('./commands/container/create.ts'),
+  },
+  {
+    path: ['container', 'inspect'],
+    aliases: [],
+    summary: 'Display detailed information on one or more containers',
+    load: () => import('./commands/container/inspect.ts'),
+  },
+  {
+    path: ['container', 'kill'],
+    aliases: [['kill']],
+    summary: 'Kill one or more running containers',
+    load: () => import('./commands/container/kill.ts'),
+  },
+  {
+    path: ['container', 'logs'],
+    aliases: [['logs']],
+    summary: 'Fetch the logs of a container',
+    load: () => import('./commands/container/logs.ts'),
+  },
+  {
+    path: ['container', 'restart'],
+    aliases: [['restart']],
+    summary: 'Restart one or more containers',
+    load: () => import('./commands/container/restart.ts'),
+  },
+  {
+    path: ['container', 'rm'],
+    aliases: [['rm'], ['container', 'remove']],
+    summary: 'Remove one or more containers',
+    load: () => import('./commands/container/rm.ts'),
+  },
+  {
+    path: ['container', 'start'],
+    aliases: [['start']],
+    summary: 'Start one or more stopped containers',
+    load: () => import('./commands/container/start.ts'),
+  },
+  {
+    path: ['container', 'stop'],
+    aliases: [['stop']],
+    summary: 'Stop one or more running containers',
+    load: () => import('./commands/container/stop.ts'),
+  },
+  {
+    path: ['container', 'wait'],
+    aliases: [['wait']],
+    summary: 'Block until one or more containers stop, then print their exit codes',
+    load: () => import('./commands/container/wait.ts'),
+  },
+  {
+    path: ['image', 'bootstrap'],
+    aliases: [],
+    summary: 'Make a base image from the host, offline (berth extension)',
+    load: () => import('./commands/image/bootstrap.ts'),
+  },
+  {
+    path: ['image', 'inspect'],
+    aliases: [],
+    summary: 'Display detailed information on one or more images',
+    load: () => import('./commands/image/inspect.ts'),
+  },
+  {
+    path: ['image', 'rm'],
+    aliases: [['rmi'], ['image', 'remove']],
+    summary: 'Remove one or more images',
+    load: () => import('./commands/image/rm.ts'),
+  },
+  {
+    path: ['image', 'tag'],
+    aliases: [['tag']],
+    summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+    load: () => import('./commands/image/tag.ts'),
+  },
+  {
+    path: ['inspect'],
+    aliases: [],
+    summary: 'Return low-level information on berth objects',
+    load: () => import('./commands/system/inspect.ts'),
+  },
+  {
+    path: ['system', 'info'],
+    aliases: [['info']],
+    summary: 'Display system-wide information',
+    load: () => import('./commands/system/info.ts'),
+  },
+  {
+    path: ['version'],
+    aliases: [],
+    summary: 'Show the berth version information',
+    load: () => import('./commands/system/version.ts'),
+  },
+];
+
+/** The command `words` name (longest match first) and how many words that took. */
+export function findCommand(words: readonly string[]): { entry: CommandEntry; used: number } | undefined {
+  let best: { entry: CommandEntry; used: number } | undefined;
+  for (const entry of COMMANDS) {
+    for (const path of [entry.path, ...entry.aliases]) {
+      if (path.length > words.length) continue;
+      if (!path.every((w, i) => words[i] === w)) continue;
+      if (best === undefined || path.length > best.used) best = { entry, used: path.length };
+    }
+  }
+  return best;
+}

@@ -1,0 +1,60 @@
+/**
+ * Endpoints the docker CLI and SDKs commonly touch that berthd does not serve
+ * yet: they answer 501 with a clear message instead of "page not found".
+ * Registered after the implemented routes, so they never shadow one.
+ */
+import { BerthError } from '../../../lib/errors.ts';
+import type { HttpMethod, Route } from '../router.ts';
+
+const endpoints: [HttpMethod, string][] = [
+  ['GET', '/events'],
+  ['GET', '/system/df'],
+  ['POST', '/auth'],
+  ['POST', '/session'],
+  ['POST', '/build'],
+  ['POST', '/build/prune'],
+  ['POST', '/commit'],
+  ['GET', '/distribution/{name*}/json'],
+  ['GET', '/networks'],
+  ['POST', '/networks/create'],
+  ['POST', '/networks/prune'],
+  ['GET', '/networks/{id*}'],
+  ['DELETE', '/networks/{id*}'],
+  ['POST', '/networks/{id*}/connect'],
+  ['POST', '/networks/{id*}/disconnect'],
+  ['GET', '/volumes'],
+  ['POST', '/volumes/create'],
+  ['POST', '/volumes/prune'],
+  ['GET', '/volumes/{name*}'],
+  ['DELETE', '/volumes/{name*}'],
+  ['POST', '/containers/prune'],
+  ['GET', '/containers/{id*}/stats'],
+  ['GET', '/containers/{id*}/top'],
+  ['GET', '/containers/{id*}/changes'],
+  ['GET', '/containers/{id*}/export'],
+  ['GET', '/containers/{id*}/archive'],
+  ['HEAD', '/containers/{id*}/archive'],
+  ['PUT', '/containers/{id*}/archive'],
+  ['POST', '/containers/{id*}/pause'],
+  ['POST', '/containers/{id*}/unpause'],
+  ['POST', '/containers/{id*}/update'],
+  ['POST', '/containers/{id*}/rename'],
+  ['POST', '/images/create'],
+  ['POST', '/images/load'],
+  ['POST', '/images/prune'],
+  ['GET', '/images/get'],
+  ['GET', '/images/search'],
+  ['GET', '/images/{name*}/get'],
+  ['GET', '/images/{name*}/history'],
+  ['POST', '/images/{name*}/push'],
+];
+
+export function unimplementedRoutes(): Route[] {
+  return endpoints.map(([method, path]) => ({
+    method,
+    path,
+    handle: async (req) => {
+      throw new BerthError('not-implemented', `berth does not implement ${method} ${req.path} yet`);
+    },
+  }));
+}

@@ -1,0 +1,106 @@
+/**
+ * Schemas of the JSON request bodies berthd accepts, mirroring the Engine API
+ * types in src/engine/types.ts field for field (only the fields berth honours).
+ */
+import { any, arr, bool, int, map, nullable, obj, oneOf, required, type Schema, str, strslice } from './schema.ts';
+
+const emptyObjects = nullable(map(any));
+
+const healthConfig = obj({
+  Test: arr(str),
+  Interval: int,
+  Timeout: int,
+  Retries: int,
+  StartPeriod: int,
+});
+
+/** ContainerConfig fields (the create body's top level). */
+const containerConfigFields: Record<string, Schema> = {
+  Hostname: str,
+  Domainname: str,
+  User: str,
+  AttachStdin: bool,
+  AttachStdout: bool,
+  AttachStderr: bool,
+  ExposedPorts: emptyObjects,
+  Tty: bool,
+  OpenStdin: bool,
+  StdinOnce: bool,
+  Env: nullable(arr(str)),
+  Cmd: nullable(strslice),
+  Healthcheck: healthConfig,
+  Image: str,
+  Volumes: emptyObjects,
+  WorkingDir: str,
+  Entrypoint: nullable(strslice),
+  NetworkDisabled: bool,
+  Labels: nullable(map(str)),
+  StopSignal: str,
+  StopTimeout: int,
+};
+
+const mount = obj({
+  Type: required(oneOf('bind', 'volume', 'tmpfs')),
+  Source: str,
+  Target: required(str),
+  ReadOnly: bool,
+});
+
+const hostConfig = obj({
+  Binds: nullable(arr(str)),
+  Mounts: nullable(arr(mount)),
+  NetworkMode: str,
+  AutoRemove: bool,
+  RestartPolicy: obj({
+    Name: oneOf('', 'no', 'always', 'unless-stopped', 'on-failure'),
+    MaximumRetryCount: int,
+  }),
+  Privileged: bool,
+  Init: nullable(bool),
+  ReadonlyRootfs: bool,
+  CapAdd: nullable(arr(str)),
+  CapDrop: nullable(arr(str)),
+  Ulimits: nullable(arr(obj({ Name: required(str), Soft: required(int), Hard: required(int) }))),
+  Memory: int,
+  NanoCpus: int,
+  PidsLimit: nullable(int),
+  ShmSize: int,
+  LogConfig: obj({ Type: str, Config: map(str) }),
+});
+
+/** Body of POST /containers/create. */
+export const containerCreateSchema: Schema = obj({
+  ...containerConfigFields,
+  HostConfig: hostConfig,
+  NetworkingConfig: obj({ EndpointsConfig: nullable(map(any)) }),
+});
+
+const consoleSize = nullable(arr({ type: 'integer', min: 0 }, 2));
+
+/** Body of POST /containers/{id}/exec. */
+export const execCreateSchema: Schema = obj({
+  AttachStdin: bool,
+  AttachStdout: bool,
+  AttachStderr: bool,
+  DetachKeys: str,
+  Tty: bool,
+  ConsoleSize: consoleSize,
+  Env: nullable(arr(str)),
+  Cmd: nullable(arr(str)),
+  Privileged: bool,
+  User: str,
+  WorkingDir: str,
+});
+
+/** Body of POST /exec/{id}/start. */
+export const execStartSchema: Schema = obj({
+  Detach: bool,
+  Tty: bool,
+  ConsoleSize: consoleSize,
+});
+
+/** Body of POST /berth/images/bootstrap. */
+export const imageBootstrapSchema: Schema = obj({
+  Kind: required(str),
+  Tag: str,
+});

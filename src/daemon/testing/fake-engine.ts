@@ -1,0 +1,539 @@
+/**
+ * An in-memory Engine for the HTTP layer's unit tests: just enough behaviour
+ * to exercise routes (records, states, Docker's error messages), plus hooks
+ * for tests to drive streams: `exit()` ends a container (settling waits),
+ * attach/exec sessions are {@link FakeSession}s whose output the test pushes
+ * and whose stdin it reads. Every call is recorded in `calls`. Inspecting the
+ * image `explode` throws a plain Error (to check the 500 path).
+ */
+import type { Engine } from '../../engine/engine.ts';
+import type {
+  ContainerCreateRequest,
+  ContainerInspect,
+  ContainerListOptions,
+  ContainerSummary,
+  ExecCreateRequest,
+  ExecInspect,
+  ImageInspect,
+  ImageSummary,
+  IoSession,
+  OutputChunk,
+  SystemInfo,
+  VersionInfo,
+  WaitResponse,
+} from '../../engine/types.ts';
+import { BerthError, conflict, notFound } from '../../lib/errors.ts';
+
+/** A push-driven async iterable: `push` items, `end` it; iteration ends after the last item. */
+export interface Channel<T> extends AsyncIterable<T> {
+  push(item: T): void;
+  end(): void;
+  readonly ended: boolean;
+}
+
+export function createChannel<T>(): Channel<T> {
+  const items: T[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  return {
+    push(item) {
+      if (ended) return;
+      items.push(item);
+      notify();
+    },
+    end() {
+      ended = true;
+      notify();
+    },
+    get ended() {
+      return ended;
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (items.length > 0) {
+          yield items.shift()!;
+          continue;
+        }
+        if (ended) return;
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+      }
+    },
+  };
+}
+
+/** A session a test drives: push output, read what the client wrote to stdin. */
+export interface FakeSession extends IoSession {
+  readonly out: Channel<OutputChunk>;
+  /** Bytes the client sent to stdin, in order. */
+  readonly stdin: Uint8Array[];
+  stdinClosed: boolean;
+  closed: boolean;
+  /** Resolves when stdin receives at least `n` bytes in total. */
+  stdinBytes(n: number): Promise<Uint8Array>;
+  /** Resolves when the session is closed (client went away). */
+  readonly whenClosed: Promise<void>;
+}
+
+export function createFakeSession(tty: boolean): FakeSession {
+  const out = createChannel<OutputChunk>();
+  const stdin: Uint8Array[] = [];
+  const waiters: (() => void)[] = [];
+  let closeResolve: () => void = () => {};
+  const whenClosed = new Promise<void>((r) => {
+    closeResolve = r;
+  });
+  const total = () => stdin.reduce((n, b) => n + b.byteLength, 0);
+  const session: FakeSession = {
+    tty,
+    out,
+    output: out,
+    stdin,
+    stdinClosed: false,
+    closed: false,
+    whenClosed,
+    write(data) {
+      stdin.push(new Uint8Array(data));
+      for (const w of waiters.splice(0)) w();
+    },
+    closeStdin() {
+      session.stdinClosed = true;
+      for (const w of waiters.splice(0)) w();
+    },
+    close() {
+      if (session.closed) return;
+      session.closed = true;
+      out.end();
+      closeResolve();
+    },
+    async stdinBytes(n) {
+      while (total() < n) await new Promise<void>((r) => waiters.push(r));
+      return Buffer.concat(stdin);
+    },
+  };
+  return session;
+}
+
+interface FakeContainer {
+  id: string;
+  name: string;
+  body: ContainerCreateRequest;
+  created: Date;
+  running: boolean;
+  started: boolean;
+  exitCode: number;
+  log: OutputChunk[];
+  exitWaiters: ((r: WaitResponse) => void)[];
+}
+
+export interface FakeEngine extends Engine {
+  /** Every call as [api.method, ...args]. */
+  readonly calls: unknown[][];
+  /** Sessions returned by attach and exec start, newest last. */
+  readonly sessions: FakeSession[];
+  /** Ends a running container with `code`, settling its waits. */
+  exit(id: string, code: number): void;
+  /** Adds a log line to a container. */
+  addLog(id: string, chunk: OutputChunk): void;
+}
+
+const hex = (n: number): string => {
+  let s = '';
+  for (let i = 0; i < n; i++) s += Math.floor(Math.random() * 16).toString(16);
+  return s;
+};
+
+function fakeImage(name: string): ImageInspect {
+  return {
+    Id: `sha256:${'a'.repeat(64)}`,
+    RepoTags: [name],
+    RepoDigests: [],
+    Parent: '',
+    Comment: '',
+    Created: '2024-01-01T00:00:00Z',
+    DockerVersion: '',
+    Author: '',
+    Config: { Cmd: ['sh'] },
+    Architecture: 'amd64',
+    Os: 'linux',
+    Size: 4_000_000,
+    GraphDriver: { Name: 'overlay2', Data: {} },
+    RootFS: { Type: 'layers', Layers: [] },
+    Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
+  };
+}
+
+export function createFakeEngine(): FakeEngine {
+  const calls: unknown[][] = [];
+  const sessions: FakeSession[] = [];
+  const containers = new Map<string, FakeContainer>();
+  const images = new Map<string, ImageInspect>([['busybox:latest', fakeImage('busybox:latest')]]);
+  const execs = new Map<string, { id: string; containerId: string; body: ExecCreateRequest; running: boolean }>();
+  const rec = (...args: unknown[]) => calls.push(args);
+
+  const find = (idOrName: string): FakeContainer => {
+    const key = idOrName.replace(/^\//, '');
+    for (const c of containers.values()) if (c.id === key || c.name === key || c.id.startsWith(key)) return c;
+    throw notFound(`No such container: ${idOrName}`);
+  };
+  const findImage = (name: string): ImageInspect => {
+    const img = images.get(name) ?? images.get(`${name}:latest`);
+    if (!img) throw notFound(`No such image: ${name}`);
+    return img;
+  };
+  const summary = (c: FakeContainer): ContainerSummary => ({
+    Id: c.id,
+    Names: [`/${c.name}`],
+    Image: c.body.Image ?? '',
+    ImageID: `sha256:${'a'.repeat(64)}`,
+    Command: [...(c.body.Entrypoint ?? []), ...(c.body.Cmd ?? ['sh'])].join(' '),
+    Created: Math.floor(c.created.getTime() / 1000),
+    Ports: [],
+    Labels: c.body.Labels ?? {},
+    State: c.running ? 'running' : c.started ? 'exited' : 'created',
+    Status: c.running ? 'Up 2 seconds' : c.started ? `Exited (${c.exitCode}) 1 second ago` : 'Created',
+    HostConfig: { NetworkMode: 'none' },
+    NetworkSettings: { Networks: {} },
+    Mounts: [],
+  });
+  const inspect = (c: FakeContainer): ContainerInspect => ({
+    Id: c.id,
+    Created: c.created.toISOString(),
+    Path: c.body.Cmd?.[0] ?? 'sh',
+    Args: c.body.Cmd?.slice(1) ?? [],
+    State: {
+      Status: c.running ? 'running' : 'exited',
+      Running: c.running,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: c.running ? 4242 : 0,
+      ExitCode: c.exitCode,
+      Error: '',
+      StartedAt: c.created.toISOString(),
+      FinishedAt: '0001-01-01T00:00:00Z',
+    },
+    Image: `sha256:${'a'.repeat(64)}`,
+    ResolvConfPath: '',
+    HostnamePath: '',
+    HostsPath: '',
+    LogPath: '',
+    Name: `/${c.name}`,
+    RestartCount: 0,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: c.body.HostConfig ?? {},
+    GraphDriver: { Name: 'overlay2', Data: {} },
+    Mounts: [],
+    Config: { ...c.body, Tty: c.body.Tty ?? false },
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: '',
+      SandboxKey: '',
+      Ports: {},
+      IPAddress: '',
+      Gateway: '',
+      MacAddress: '',
+      Networks: {},
+    },
+  });
+
+  const engine: FakeEngine = {
+    calls,
+    sessions,
+    exit(id, code) {
+      const c = find(id);
+      c.running = false;
+      c.exitCode = code;
+      for (const w of c.exitWaiters.splice(0)) w({ StatusCode: code, Error: null });
+    },
+    addLog(id, chunk) {
+      find(id).log.push(chunk);
+    },
+    system: {
+      async ping() {},
+      async version(): Promise<VersionInfo> {
+        return {
+          Platform: { Name: 'berth' },
+          Components: [
+            {
+              Name: 'Engine',
+              Version: '0.1.0',
+              Details: {
+                ApiVersion: '1.0',
+                MinAPIVersion: '1.0',
+                GitCommit: 'fake',
+                GoVersion: 'node-v26',
+                Os: 'linux',
+                Arch: 'amd64',
+                KernelVersion: '6.1.0',
+                Experimental: 'false',
+                BuildTime: '2026-01-01T00:00:00.000000000+00:00',
+              },
+            },
+          ],
+          Version: '0.1.0',
+          ApiVersion: '1.0',
+          MinAPIVersion: '1.0',
+          GitCommit: 'fake',
+          GoVersion: 'node-v26',
+          Os: 'linux',
+          Arch: 'amd64',
+          KernelVersion: '6.1.0',
+          BuildTime: '2026-01-01T00:00:00.000000000+00:00',
+        };
+      },
+      async info(): Promise<SystemInfo> {
+        const all = [...containers.values()];
+        const running = all.filter((c) => c.running).length;
+        return {
+          ID: 'FAKE:ENGINE',
+          Containers: all.length,
+          ContainersRunning: running,
+          ContainersPaused: 0,
+          ContainersStopped: all.length - running,
+          Images: images.size,
+          Driver: 'overlay2',
+          DriverStatus: [['Backing Filesystem', 'extfs']],
+          MemoryLimit: true,
+          SwapLimit: true,
+          CpuCfsPeriod: true,
+          CpuCfsQuota: true,
+          PidsLimit: true,
+          IPv4Forwarding: true,
+          Debug: false,
+          NFd: 10,
+          NGoroutines: 1,
+          SystemTime: new Date().toISOString(),
+          LoggingDriver: 'json-file',
+          CgroupDriver: 'cgroupfs',
+          CgroupVersion: '2',
+          NEventsListener: 0,
+          KernelVersion: '6.1.0',
+          OperatingSystem: 'Fake OS',
+          OSType: 'linux',
+          Architecture: 'x86_64',
+          NCPU: 2,
+          MemTotal: 2_000_000_000,
+          DockerRootDir: '/var/lib/berth',
+          Name: 'fakehost',
+          Labels: [],
+          ServerVersion: '0.1.0',
+          DefaultRuntime: 'crun',
+          Runtimes: { crun: { path: 'crun' } },
+          Warnings: [],
+          SecurityOptions: ['name=seccomp,profile=builtin'],
+          Plugins: { Volume: ['local'], Network: ['bridge'], Log: ['json-file'] },
+        };
+      },
+    },
+    containers: {
+      async create(body, opts) {
+        rec('containers.create', body, opts);
+        if (body.Image === undefined || body.Image === '') throw new BerthError('invalid-argument', 'no image');
+        findImage(body.Image);
+        const name = (opts?.name ?? `fake_${hex(6)}`).replace(/^\//, '');
+        for (const c of containers.values()) {
+          if (c.name === name) {
+            throw conflict(
+              `Conflict. The container name "/${name}" is already in use by container "${c.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+            );
+          }
+        }
+        const id = hex(64);
+        containers.set(id, {
+          id,
+          name,
+          body,
+          created: new Date(),
+          running: false,
+          started: false,
+          exitCode: 0,
+          log: [],
+          exitWaiters: [],
+        });
+        return { Id: id, Warnings: [] };
+      },
+      async list(opts: ContainerListOptions = {}) {
+        rec('containers.list', opts);
+        let rows = [...containers.values()].filter((c) => opts.all || c.running).map(summary);
+        const names = opts.filters?.name;
+        if (names) rows = rows.filter((r) => names.some((n) => r.Names.some((x) => x.includes(n))));
+        if (opts.limit !== undefined) rows = rows.slice(0, opts.limit);
+        return rows;
+      },
+      async inspect(id) {
+        rec('containers.inspect', id);
+        return inspect(find(id));
+      },
+      async start(id) {
+        rec('containers.start', id);
+        const c = find(id);
+        if (c.running) throw new BerthError('not-modified', 'container already started');
+        c.running = true;
+        c.started = true;
+      },
+      async stop(id, opts) {
+        rec('containers.stop', id, opts);
+        const c = find(id);
+        if (!c.running) throw new BerthError('not-modified', 'container already stopped');
+        engine.exit(id, 143);
+      },
+      async restart(id, opts) {
+        rec('containers.restart', id, opts);
+        const c = find(id);
+        c.running = true;
+        c.started = true;
+      },
+      async kill(id, opts) {
+        rec('containers.kill', id, opts);
+        const c = find(id);
+        if (!c.running) throw conflict(`Cannot kill container: ${id}: Container ${c.id} is not running`);
+        engine.exit(id, 137);
+      },
+      async remove(id, opts) {
+        rec('containers.remove', id, opts);
+        const c = find(id);
+        if (c.running && !opts?.force) {
+          throw conflict(
+            `cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`,
+          );
+        }
+        containers.delete(c.id);
+      },
+      async wait(id, opts) {
+        rec('containers.wait', id, opts);
+        const c = find(id);
+        if (!c.running && (opts?.condition ?? 'not-running') === 'not-running') {
+          return { result: Promise.resolve({ StatusCode: c.exitCode, Error: null }) };
+        }
+        return { result: new Promise<WaitResponse>((resolve) => c.exitWaiters.push(resolve)) };
+      },
+      async logs(id, opts) {
+        rec('containers.logs', id, opts);
+        const c = find(id);
+        const tty = c.body.Tty ?? false;
+        const ch = createChannel<OutputChunk>();
+        for (const chunk of c.log) {
+          if ((chunk.stream === 'stdout' && opts?.stdout) || (chunk.stream === 'stderr' && opts?.stderr))
+            ch.push(chunk);
+        }
+        if (!opts?.follow) ch.end();
+        opts?.signal?.addEventListener('abort', () => ch.end());
+        return { tty, output: ch };
+      },
+      async attach(id, opts) {
+        rec('containers.attach', id, opts);
+        const c = find(id);
+        const s = createFakeSession(c.body.Tty ?? false);
+        sessions.push(s);
+        return s;
+      },
+      async resize(id, opts) {
+        rec('containers.resize', id, opts);
+        find(id);
+      },
+    },
+    exec: {
+      async create(containerId, body) {
+        rec('exec.create', containerId, body);
+        const c = find(containerId);
+        if (!c.running) throw conflict(`container ${c.id} is not running`);
+        const id = hex(64);
+        execs.set(id, { id, containerId: c.id, body, running: false });
+        return { Id: id };
+      },
+      async start(execId, body) {
+        rec('exec.start', execId, body);
+        const e = execs.get(execId);
+        if (!e) throw notFound(`No such exec instance: ${execId}`);
+        e.running = true;
+        if (body?.Detach) return null;
+        const s = createFakeSession(e.body.Tty ?? false);
+        sessions.push(s);
+        return s;
+      },
+      async inspect(execId): Promise<ExecInspect> {
+        rec('exec.inspect', execId);
+        const e = execs.get(execId);
+        if (!e) throw notFound(`No such exec instance: ${execId}`);
+        return {
+          ID: e.id,
+          ContainerID: e.containerId,
+          Running: e.running,
+          ExitCode: null,
+          Pid: 0,
+          OpenStdin: e.body.AttachStdin ?? false,
+          OpenStdout: e.body.AttachStdout ?? false,
+          OpenStderr: e.body.AttachStderr ?? false,
+          CanRemove: false,
+          DetachKeys: '',
+          ProcessConfig: {
+            tty: e.body.Tty ?? false,
+            entrypoint: e.body.Cmd[0] ?? '',
+            arguments: e.body.Cmd.slice(1),
+            privileged: false,
+          },
+        };
+      },
+      async resize(execId, opts) {
+        rec('exec.resize', execId, opts);
+        if (!execs.has(execId)) throw notFound(`No such exec instance: ${execId}`);
+      },
+    },
+    images: {
+      async list(opts) {
+        rec('images.list', opts);
+        return [...images.values()].map(
+          (i): ImageSummary => ({
+            Id: i.Id,
+            ParentId: '',
+            RepoTags: i.RepoTags,
+            RepoDigests: [],
+            Created: 1_700_000_000,
+            Size: i.Size,
+            SharedSize: -1,
+            Labels: {},
+            Containers: -1,
+          }),
+        );
+      },
+      async inspect(name) {
+        rec('images.inspect', name);
+        if (name === 'explode') throw new Error('kaboom: not a BerthError');
+        return findImage(name);
+      },
+      async tag(name, repo, tag) {
+        rec('images.tag', name, repo, tag);
+        const img = findImage(name);
+        const ref = `${repo}:${tag ?? 'latest'}`;
+        images.set(ref, { ...img, RepoTags: [ref] });
+      },
+      async remove(name, opts) {
+        rec('images.remove', name, opts);
+        findImage(name);
+        images.delete(name);
+        return [{ Untagged: name }];
+      },
+      async bootstrap(body) {
+        rec('images.bootstrap', body);
+        const tag = body.Tag ?? `${body.Kind}:latest`;
+        const img = fakeImage(tag);
+        images.set(tag, img);
+        return img;
+      },
+    },
+  };
+  return engine;
+}

@@ -1,0 +1,111 @@
+/**
+ * The one place where concrete classes meet: opens the data root, builds the
+ * core services and the local Engine over them, and recovers the containers
+ * that ran while berthd was away.
+ */
+import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Engine } from '../engine/engine.ts';
+import { ContainerService } from '../engine/local/containers.ts';
+import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
+import { createSystemApi } from '../engine/local/system.ts';
+import { ContainerStore } from '../core/containers/store.ts';
+import { openContentStore } from '../core/content/store.ts';
+import { openDb } from '../core/db.ts';
+import { createImageService } from '../core/images/service.ts';
+import { TaskRuntime } from '../core/runtime/runtime.ts';
+import { openSnapshotter } from '../core/snapshots/overlay.ts';
+import { detectCgroups } from '../host/cgroups.ts';
+import { which } from '../host/exec.ts';
+import type { Logger } from '../lib/log.ts';
+import type { Digest } from '../lib/digest.ts';
+import type { DaemonConfig } from './config.ts';
+
+export interface Wired {
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+function engineId(dataRoot: string): string {
+  const file = join(dataRoot, 'engine-id');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const id = randomBytes(16).toString('hex');
+  writeFileSync(file, `${id}\n`);
+  return id;
+}
+
+function findInit(): string | undefined {
+  for (const name of ['catatonit', 'tini-static', 'tini']) {
+    try {
+      return which(name);
+    } catch {}
+  }
+  return undefined;
+}
+
+export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
+  const root = config.dataRoot;
+  await mkdir(join(root, 'containers'), { recursive: true, mode: 0o710 });
+  await mkdir(config.execRoot, { recursive: true, mode: 0o700 });
+  const cgroups = detectCgroups();
+  for (const w of cgroups.warnings) log.warn(w);
+
+  const db = openDb(join(root, 'berth.db'));
+  const store = new ContainerStore(db);
+  const content = await openContentStore(root);
+  const snapshotter = await openSnapshotter({ root, db });
+  const images = createImageService({
+    db,
+    content,
+    snapshotter,
+    isImageInUse: (imageId) => {
+      const c = store.usesImage(imageId);
+      return c ? { containerId: c.id, running: c.state.status === 'running' } : undefined;
+    },
+  });
+  const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
+  const containers = new ContainerService({
+    dataRoot: root,
+    store,
+    runtime,
+    cgroupV2: cgroups.version === '2',
+    initPath: findInit(),
+    images: {
+      async resolve(ref) {
+        const r = await images.resolveForContainer(ref);
+        return { id: r.id, config: toContainerConfig(r.config.config), chainId: r.chainId ?? '' };
+      },
+    },
+    rootfs: {
+      prepare: (key, parent) => snapshotter.prepare(key, parent ? (parent as Digest) : undefined),
+      mounts: (key) => snapshotter.mounts(key),
+      remove: (key) => snapshotter.remove(key),
+    },
+    log: (level, msg, fields) => log[level](msg, fields),
+  });
+  await containers.recover();
+  const imagesApi = createImagesApi({ images, snapshotter });
+  const engine: Engine = {
+    system: createSystemApi({
+      id: engineId(root),
+      dataRoot: root,
+      runtime: { name: runtime.runtimeName.split('/').pop() ?? 'crun', path: runtime.runtimeName },
+      cgroups,
+      containers: store,
+      imageCount: async () => (await imagesApi.list()).length,
+      debug: config.debug,
+    }),
+    containers,
+    exec: containers.execApi(),
+    images: imagesApi,
+  };
+  return {
+    engine,
+    async close() {
+      containers.close();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,362 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { BerthError, isCode } from '../../lib/errors.ts';
+import { encodeFrame } from '../../lib/stdcopy.ts';
+import type { OutputChunk } from '../types.ts';
+import { createRemoteEngine, encodeFilters, formatTimestamp } from './remote-engine.ts';
+import { buildPath, isTransportError, parseHost } from './transport.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** What the fake daemon saw. */
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
+type UpgradeHandler = (req: http.IncomingMessage, socket: Socket, head: Buffer) => void;
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-remote-'));
+const socketPath = join(dir, 'berthd.sock');
+const seen: Seen[] = [];
+const routes = new Map<string, Handler>();
+const upgrades = new Map<string, UpgradeHandler>();
+let server: http.Server;
+
+/** A stand-in for berthd: routes keyed by "METHOD /path" (without query). */
+function route(key: string, h: Handler): void {
+  routes.set(key, h);
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(value));
+}
+
+const inspectOf = (tty: boolean) => ({ Id: 'c'.repeat(64), Name: '/web', Config: { Tty: tty } });
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => {
+      body += d.toString();
+    });
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const key = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+      const h = routes.get(key);
+      if (h) h(req, res, body);
+      else sendJson(res, 404, { message: `page not found: ${key}` });
+    });
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' });
+    const h = upgrades.get(`${req.method} ${(req.url ?? '').split('?')[0]}`);
+    if (h) h(req, socket, head);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+});
+
+after(() => {
+  server.close();
+  server.closeAllConnections();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const engine = () => createRemoteEngine({ host: `unix://${socketPath}` });
+
+async function collect(output: AsyncIterable<OutputChunk>): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  for await (const c of output) out.push([c.stream, dec.decode(c.data)]);
+  return out;
+}
+
+test('parseHost() accepts unix URLs, bare paths and tcp URLs', () => {
+  assert.deepEqual(parseHost('unix:///run/berth/berth.sock'), {
+    kind: 'unix',
+    socketPath: '/run/berth/berth.sock',
+    display: 'unix:///run/berth/berth.sock',
+  });
+  assert.equal(parseHost('/tmp/x.sock').display, 'unix:///tmp/x.sock');
+  assert.deepEqual(parseHost('tcp://127.0.0.1:2375'), {
+    kind: 'tcp',
+    hostname: '127.0.0.1',
+    port: 2375,
+    display: 'tcp://127.0.0.1:2375',
+  });
+  assert.throws(
+    () => parseHost('ftp://x'),
+    (err) => isCode(err, 'invalid-argument'),
+  );
+});
+
+test('buildPath() prefixes the API version and encodes queries as the docker CLI does', () => {
+  assert.equal(
+    buildPath({ path: '/containers/json', query: { all: true, size: false, limit: 3, x: undefined } }),
+    '/v1.47/containers/json?all=1&limit=3',
+  );
+  assert.equal(buildPath({ path: '/_ping', versioned: false }), '/_ping');
+  assert.equal(
+    encodeFilters({ name: ['web'], status: ['running', 'exited'] }),
+    '{"name":{"web":true},"status":{"running":true,"exited":true}}',
+  );
+  assert.equal(encodeFilters({}), undefined);
+  assert.equal(formatTimestamp(1700000000.5), '1700000000.500000000');
+  assert.equal(formatTimestamp(12), '12.000000000');
+});
+
+test('create() posts the body with the name in the query and returns the reply', async () => {
+  route('POST /v1.47/containers/create', (_req, res) => sendJson(res, 201, { Id: 'abc', Warnings: [] }));
+  const e = engine();
+  const got = await e.containers.create({ Image: 'busybox', Cmd: ['true'] }, { name: 'web' });
+  assert.deepEqual(got, { Id: 'abc', Warnings: [] });
+  const req = seen.at(-1)!;
+  assert.equal(req.url, '/v1.47/containers/create?name=web');
+  assert.equal(req.headers['content-type'], 'application/json');
+  assert.deepEqual(JSON.parse(req.body), { Image: 'busybox', Cmd: ['true'] });
+  e.close();
+});
+
+test('error replies become BerthErrors by status with the daemon message', async () => {
+  route('GET /v1.47/containers/nope/json', (_req, res) => sendJson(res, 404, { message: 'No such container: nope' }));
+  route('DELETE /v1.47/containers/web', (_req, res) =>
+    sendJson(res, 409, { message: 'You cannot remove a running container' }),
+  );
+  route('POST /v1.47/containers/web/start', (_req, res) => {
+    res.writeHead(304);
+    res.end();
+  });
+  route('GET /v1.47/info', (_req, res) => {
+    res.writeHead(500, { 'Content-Type': 'text/plain' });
+    res.end('boom\n');
+  });
+  const e = engine();
+  await assert.rejects(e.containers.inspect('nope'), (err) => {
+    assert.ok(err instanceof BerthError);
+    assert.equal(err.code, 'not-found');
+    assert.equal(err.message, 'No such container: nope');
+    assert.equal(isTransportError(err), false);
+    return true;
+  });
+  await assert.rejects(e.containers.remove('web'), (err) => isCode(err, 'conflict'));
+  await assert.rejects(e.containers.start('web'), (err) => isCode(err, 'not-modified'));
+  await assert.rejects(e.system.info(), (err) => isCode(err, 'internal') && err.message === 'boom');
+  e.close();
+});
+
+test('stop, kill and remove send their options as query parameters', async () => {
+  for (const k of ['POST /v1.47/containers/web/stop', 'POST /v1.47/containers/web/kill']) {
+    route(k, (_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+  }
+  route('DELETE /v1.47/containers/web', (_req, res) => {
+    res.writeHead(204);
+    res.end();
+  });
+  const e = engine();
+  await e.containers.stop('web', { t: 3, signal: 'SIGINT' });
+  assert.equal(seen.at(-1)!.url, '/v1.47/containers/web/stop?t=3&signal=SIGINT');
+  await e.containers.kill('web', { signal: 'HUP' });
+  assert.equal(seen.at(-1)!.url, '/v1.47/containers/web/kill?signal=HUP');
+  await e.containers.remove('web', { force: true, v: true });
+  assert.equal(seen.at(-1)!.url, '/v1.47/containers/web?force=1&v=1');
+  e.close();
+});
+
+test('wait() resolves when headers arrive and result when the body arrives', async () => {
+  let finish: (() => void) | undefined;
+  route('POST /v1.47/containers/web/wait', (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    finish = () => res.end(JSON.stringify({ StatusCode: 7, Error: null }));
+  });
+  const e = engine();
+  const handle = await e.containers.wait('web', { condition: 'next-exit' });
+  assert.equal(seen.at(-1)!.url, '/v1.47/containers/web/wait?condition=next-exit');
+  assert.ok(finish, 'the daemon has the request while the body is still pending');
+  let settled = false;
+  void handle.result.then(() => {
+    settled = true;
+  });
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(settled, false);
+  finish();
+  assert.deepEqual(await handle.result, { StatusCode: 7, Error: null });
+  e.close();
+});
+
+test('wait() result rejects when the connection drops before the body', async () => {
+  route('POST /v1.47/containers/gone/wait', (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    setTimeout(() => res.socket?.destroy(), 10);
+  });
+  const e = engine();
+  const handle = await e.containers.wait('gone');
+  await assert.rejects(handle.result, (err) => err instanceof BerthError);
+  e.close();
+});
+
+test('attach() hijacks the connection, decodes stdcopy frames and relays stdin', async () => {
+  route('GET /v1.47/containers/web/json', (_req, res) => sendJson(res, 200, inspectOf(false)));
+  const stdin: string[] = [];
+  upgrades.set('POST /v1.47/containers/web/attach', (_req, socket) => {
+    socket.write(
+      'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n',
+    );
+    socket.write(encodeFrame({ stream: 'stdout', data: enc.encode('hello ') }));
+    socket.on('data', (d: Buffer) => stdin.push(d.toString()));
+    socket.on('end', () => {
+      // stdin closed: echo what came in on stderr, then end the output.
+      const frame = encodeFrame({ stream: 'stderr', data: enc.encode(stdin.join('')) });
+      socket.write(frame.subarray(0, 5));
+      socket.end(frame.subarray(5));
+    });
+  });
+  const e = engine();
+  const session = await e.containers.attach('web', { stream: true, stdin: true, stdout: true, stderr: true });
+  const req = seen.at(-1)!;
+  assert.equal(req.url, '/v1.47/containers/web/attach?stream=1&stdin=1&stdout=1&stderr=1');
+  assert.equal(req.headers.connection, 'Upgrade');
+  assert.equal(req.headers.upgrade, 'tcp');
+  assert.equal(session.tty, false);
+  session.write(enc.encode('ping'));
+  session.closeStdin();
+  assert.deepEqual(await collect(session.output), [
+    ['stdout', 'hello '],
+    ['stderr', 'ping'],
+  ]);
+  e.close();
+});
+
+test('attach() to a TTY container yields raw bytes as stdout, and close() ends the output', async () => {
+  route('GET /v1.47/containers/tty/json', (_req, res) => sendJson(res, 200, inspectOf(true)));
+  upgrades.set('POST /v1.47/containers/tty/attach', (_req, socket) => {
+    socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n$ ');
+  });
+  const e = engine();
+  const session = await e.containers.attach('tty', { stream: true, stdout: true });
+  assert.equal(session.tty, true);
+  const it = session.output[Symbol.asyncIterator]();
+  const first = await it.next();
+  assert.equal(first.done, false);
+  assert.deepEqual(first.done ? undefined : [first.value.stream, dec.decode(first.value.data)], ['stdout', '$ ']);
+  session.close();
+  assert.equal((await it.next()).done, true);
+  e.close();
+});
+
+test('attach() to a missing container fails with not-found before hijacking', async () => {
+  const e = engine();
+  await assert.rejects(e.containers.attach('nope', { stream: true }), (err) => isCode(err, 'not-found'));
+  e.close();
+});
+
+test('exec start hijacks with the JSON body and accepts a 200 streaming reply', async () => {
+  route('POST /v1.47/containers/web/exec', (_req, res) => sendJson(res, 201, { Id: 'e1' }));
+  upgrades.set('POST /v1.47/exec/e1/start', (req, socket) => {
+    let body = '';
+    req.on('data', (d: Buffer) => {
+      body += d.toString();
+    });
+    req.on('end', () => {
+      seen.push({ method: 'BODY', url: req.url ?? '', headers: req.headers, body });
+    });
+    // A 200 with the stream on the body, as old daemons answer a hijack.
+    socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n');
+    socket.end(encodeFrame({ stream: 'stdout', data: enc.encode('out') }));
+  });
+  const e = engine();
+  const { Id } = await e.exec.create('web', { Cmd: ['ls'], AttachStdout: true });
+  const session = await e.exec.start(Id, { Tty: false });
+  assert.ok(session);
+  assert.deepEqual(await collect(session.output), [['stdout', 'out']]);
+  const body = seen.find((s) => s.method === 'BODY');
+  assert.deepEqual(JSON.parse(body?.body ?? '{}'), { Detach: false, Tty: false });
+  e.close();
+});
+
+test('exec start with Detach is a plain request and returns null', async () => {
+  route('POST /v1.47/exec/e2/start', (_req, res) => {
+    res.writeHead(200);
+    res.end();
+  });
+  const e = engine();
+  assert.equal(await e.exec.start('e2', { Detach: true }), null);
+  assert.deepEqual(JSON.parse(seen.at(-1)!.body), { Detach: true, Tty: false });
+  e.close();
+});
+
+test('logs() reads the TTY setting from inspect and decodes frames', async () => {
+  route('GET /v1.47/containers/web/json', (_req, res) => sendJson(res, 200, inspectOf(false)));
+  route('GET /v1.47/containers/web/logs', (_req, res) => {
+    res.writeHead(200);
+    res.write(encodeFrame({ stream: 'stdout', data: enc.encode('a\n') }));
+    res.end(encodeFrame({ stream: 'stderr', data: enc.encode('b\n') }));
+  });
+  const e = engine();
+  const logs = await e.containers.logs('web', { stdout: true, stderr: true, tail: 5, since: 10 });
+  assert.equal(seen.at(-1)!.url, '/v1.47/containers/web/logs?stdout=1&stderr=1&since=10.000000000&tail=5');
+  assert.deepEqual(await collect(logs.output), [
+    ['stdout', 'a\n'],
+    ['stderr', 'b\n'],
+  ]);
+  e.close();
+});
+
+test('image calls use the reference in the path unescaped', async () => {
+  route('POST /v1.47/images/docker.io/library/busybox:1/tag', (_req, res) => {
+    res.writeHead(201);
+    res.end();
+  });
+  route('DELETE /v1.47/images/foo:1', (_req, res) => sendJson(res, 200, [{ Untagged: 'foo:1' }]));
+  route('POST /v1.47/berth/images/bootstrap', (_req, res) => sendJson(res, 200, { Id: 'sha256:x' }));
+  const e = engine();
+  await e.images.tag('docker.io/library/busybox:1', 'foo', '1');
+  assert.equal(seen.at(-1)!.url, '/v1.47/images/docker.io/library/busybox:1/tag?repo=foo&tag=1');
+  assert.deepEqual(await e.images.remove('foo:1', { force: true }), [{ Untagged: 'foo:1' }]);
+  assert.equal(seen.at(-1)!.url, '/v1.47/images/foo:1?force=1');
+  await e.images.bootstrap({ Kind: 'busybox', Tag: 'bb:1' });
+  assert.deepEqual(JSON.parse(seen.at(-1)!.body), { Kind: 'busybox', Tag: 'bb:1' });
+  e.close();
+});
+
+test('ping() is not version-prefixed', async () => {
+  route('GET /_ping', (_req, res) => {
+    res.writeHead(200, { 'API-Version': '1.47' });
+    res.end('OK');
+  });
+  const e = engine();
+  await e.system.ping();
+  assert.equal(seen.at(-1)!.url, '/_ping');
+  e.close();
+});
+
+test('a daemon that does not answer gives unavailable with the socket and a hint', async () => {
+  const e = createRemoteEngine({ host: `unix://${join(dir, 'nobody.sock')}` });
+  await assert.rejects(e.containers.list(), (err) => {
+    assert.ok(err instanceof BerthError);
+    assert.equal(err.code, 'unavailable');
+    assert.equal(
+      err.message,
+      `Cannot connect to the berth daemon at unix://${join(dir, 'nobody.sock')}. Is berthd running?`,
+    );
+    assert.equal(err.hint, 'start it with: berthd &   (or: make demo)');
+    assert.equal(isTransportError(err), true);
+    return true;
+  });
+  await assert.rejects(e.containers.attach('x', { stream: true }), (err) => isCode(err, 'unavailable'));
+  e.close();
+});

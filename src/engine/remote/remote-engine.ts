@@ -1,0 +1,215 @@
+/**
+ * The Engine over HTTP to berthd: each method is one Docker Engine API call
+ * (two where the API needs the container's TTY setting first), sent the way
+ * the docker CLI sends it. No behaviour of its own: defaults and validation
+ * are the daemon's.
+ */
+import { BerthError } from '../../lib/errors.ts';
+import type { ContainersApi, Engine, ExecApi, ImagesApi, SystemApi } from '../engine.ts';
+import type {
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerSummary,
+  ExecInspect,
+  Filters,
+  ImageDeleteItem,
+  ImageInspect,
+  ImageSummary,
+  SystemInfo,
+  VersionInfo,
+  WaitResponse,
+} from '../types.ts';
+import { ioSession, outputStream } from './streams.ts';
+import {
+  createTransport,
+  DEFAULT_HOST,
+  pathSegment as seg,
+  readBody,
+  readJson,
+  streamError,
+  type Transport,
+} from './transport.ts';
+
+/** Options of {@link createRemoteEngine}. */
+export interface RemoteEngineOptions {
+  /** `unix:///path`, a bare socket path, or `tcp://host:port`; default unix:///run/berth/berth.sock. */
+  host?: string;
+}
+
+/**
+ * An Engine whose calls go to berthd. Holds a keep-alive connection pool:
+ * `close()` drops idle connections (they never keep a process alive).
+ */
+export interface RemoteEngine extends Engine {
+  /** The daemon address, as printed in messages (`unix:///run/berth/berth.sock`). */
+  readonly host: string;
+  close(): void;
+}
+
+export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine {
+  const t = createTransport(opts.host ?? DEFAULT_HOST);
+
+  async function call(o: Parameters<Transport['request']>[0]): Promise<void> {
+    const res = await t.request(o);
+    res.resume();
+  }
+  async function json<T>(o: Parameters<Transport['request']>[0]): Promise<T> {
+    const res = await t.request(o);
+    return readJson<T>(res);
+  }
+
+  const system: SystemApi = {
+    ping: async () => {
+      const res = await t.request({ method: 'GET', path: '/_ping', versioned: false });
+      await readBody(res);
+    },
+    version: () => json<VersionInfo>({ method: 'GET', path: '/version' }),
+    info: () => json<SystemInfo>({ method: 'GET', path: '/info' }),
+  };
+
+  const inspect = (id: string) => json<ContainerInspect>({ method: 'GET', path: `/containers/${seg(id)}/json` });
+
+  const containers: ContainersApi = {
+    create: (body, o) =>
+      json<ContainerCreateResponse>({ method: 'POST', path: '/containers/create', query: { name: o?.name }, body }),
+    list: (o = {}) =>
+      json<ContainerSummary[]>({
+        method: 'GET',
+        path: '/containers/json',
+        query: { all: o.all, limit: o.limit, size: o.size, filters: encodeFilters(o.filters) },
+      }),
+    inspect,
+    start: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/start` }),
+    stop: (id, o = {}) =>
+      call({ method: 'POST', path: `/containers/${seg(id)}/stop`, query: { t: o.t, signal: o.signal } }),
+    restart: (id, o = {}) =>
+      call({ method: 'POST', path: `/containers/${seg(id)}/restart`, query: { t: o.t, signal: o.signal } }),
+    kill: (id, o = {}) => call({ method: 'POST', path: `/containers/${seg(id)}/kill`, query: { signal: o.signal } }),
+    remove: (id, o = {}) =>
+      call({ method: 'DELETE', path: `/containers/${seg(id)}`, query: { force: o.force, v: o.v } }),
+    async wait(id, o = {}) {
+      const res = await t.request({
+        method: 'POST',
+        path: `/containers/${seg(id)}/wait`,
+        query: { condition: o.condition },
+      });
+      const result = readBody(res).then(
+        (buf) => {
+          const text = buf.toString('utf8').trim();
+          if (text === '') throw streamError(new Error('unexpected EOF'), 'error waiting for container');
+          try {
+            return JSON.parse(text) as WaitResponse;
+          } catch (err) {
+            throw new BerthError('internal', `invalid wait response from the daemon: ${text.slice(0, 200)}`, {
+              cause: err,
+            });
+          }
+        },
+        (err: unknown) => {
+          throw streamError(err, 'error waiting for container');
+        },
+      );
+      // A caller that never looks at the result must not crash the process.
+      result.catch(() => {});
+      return { result };
+    },
+    async logs(id, o = {}) {
+      const info = await inspect(id);
+      const res = await t.request({
+        method: 'GET',
+        path: `/containers/${seg(id)}/logs`,
+        query: {
+          follow: o.follow,
+          stdout: o.stdout,
+          stderr: o.stderr,
+          since: o.since === undefined ? undefined : formatTimestamp(o.since),
+          until: o.until === undefined ? undefined : formatTimestamp(o.until),
+          timestamps: o.timestamps,
+          tail: o.tail,
+        },
+        signal: o.signal,
+      });
+      return outputStream({ source: res, tty: info.Config.Tty === true, signal: o.signal });
+    },
+    async attach(id, o = {}) {
+      const info = await inspect(id);
+      const conn = await t.hijack({
+        method: 'POST',
+        path: `/containers/${seg(id)}/attach`,
+        query: {
+          stream: o.stream,
+          stdin: o.stdin,
+          stdout: o.stdout,
+          stderr: o.stderr,
+          logs: o.logs,
+          detachKeys: o.detachKeys,
+        },
+      });
+      return ioSession({ ...conn, tty: info.Config.Tty === true });
+    },
+    resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
+  };
+
+  const exec: ExecApi = {
+    create: (containerId, body) =>
+      json<{ Id: string }>({ method: 'POST', path: `/containers/${seg(containerId)}/exec`, body }),
+    async start(execId, body = {}) {
+      const path = `/exec/${seg(execId)}/start`;
+      const request = { Detach: body.Detach === true, Tty: body.Tty === true, ConsoleSize: body.ConsoleSize };
+      if (body.Detach === true) {
+        await call({ method: 'POST', path, body: request });
+        return null;
+      }
+      const conn = await t.hijack({ method: 'POST', path, body: request });
+      return ioSession({ ...conn, tty: body.Tty === true });
+    },
+    inspect: (execId) => json<ExecInspect>({ method: 'GET', path: `/exec/${seg(execId)}/json` }),
+    resize: (execId, o) => call({ method: 'POST', path: `/exec/${seg(execId)}/resize`, query: { h: o.h, w: o.w } }),
+  };
+
+  const images: ImagesApi = {
+    list: (o = {}) =>
+      json<ImageSummary[]>({
+        method: 'GET',
+        path: '/images/json',
+        query: { all: o.all, filters: encodeFilters(o.filters) },
+      }),
+    inspect: (name) => json<ImageInspect>({ method: 'GET', path: `/images/${seg(name)}/json` }),
+    tag: (name, repo, tag) => call({ method: 'POST', path: `/images/${seg(name)}/tag`, query: { repo, tag } }),
+    async remove(name, o = {}) {
+      const res = await t.request({
+        method: 'DELETE',
+        path: `/images/${seg(name)}`,
+        query: { force: o.force, noprune: o.noprune },
+      });
+      const text = (await readBody(res)).toString('utf8').trim();
+      return text === '' ? [] : (JSON.parse(text) as ImageDeleteItem[]);
+    },
+    bootstrap: (body) => json<ImageInspect>({ method: 'POST', path: '/berth/images/bootstrap', body }),
+  };
+
+  return { host: t.address.display, system, containers, exec, images, close: () => t.close() };
+}
+
+/** Filters as the docker CLI sends them: `{"name":{"web":true}}`; undefined when empty. */
+export function encodeFilters(filters: Filters | undefined): string | undefined {
+  if (filters === undefined) return undefined;
+  const out: Record<string, Record<string, true>> = {};
+  for (const [key, values] of Object.entries(filters)) {
+    if (values.length === 0) continue;
+    out[key] = Object.fromEntries(values.map((v) => [v, true] as const));
+  }
+  return Object.keys(out).length === 0 ? undefined : JSON.stringify(out);
+}
+
+/** Unix seconds as Docker's `seconds.nanoseconds` timestamp parameter. */
+export function formatTimestamp(seconds: number): string {
+  if (!Number.isFinite(seconds)) throw new BerthError('invalid-argument', `invalid timestamp: ${seconds}`);
+  let whole = Math.floor(seconds);
+  let nanos = Math.round((seconds - whole) * 1e9);
+  if (nanos >= 1e9) {
+    whole += 1;
+    nanos -= 1e9;
+  }
+  return `${whole}.${String(nanos).padStart(9, '0')}`;
+}

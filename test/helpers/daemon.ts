@@ -1,0 +1,169 @@
+/**
+ * A throwaway berthd for integration and end-to-end tests: its own data root,
+ * exec root and socket under a temp directory, started from bin/berthd, and
+ * cleaned up afterwards (containers removed, mounts undone, files deleted).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+const BERTHD = join(REPO, 'bin/berthd');
+const BERTH = join(REPO, 'bin/berth');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestDaemon {
+  dir: string;
+  socket: string;
+  host: string;
+  dataRoot: string;
+  execRoot: string;
+  /** Runs the berth CLI against this daemon. */
+  berth(args: string[], opts?: { input?: string; timeoutMs?: number }): RunResult;
+  /** Runs the real docker CLI against this daemon. */
+  docker(args: string[], opts?: { input?: string; timeoutMs?: number }): RunResult;
+  /** GET/POST the API; resolves status and parsed body. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /** SIGKILL berthd (containers keep running). */
+  kill9(): Promise<void>;
+  /** Starts berthd again on the same roots. */
+  restart(): Promise<void>;
+  /** Removes every container, stops berthd, undoes mounts, deletes the temp dir. */
+  cleanup(): Promise<void>;
+  log(): string;
+}
+
+function runSync(file: string, args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000): RunResult {
+  const r = spawnSync(file, args, { env, input, encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+export async function startDaemon(): Promise<TestDaemon> {
+  const dir = mkdtempSync('/tmp/berth-test-');
+  const socket = join(dir, 'berth.sock');
+  const dataRoot = join(dir, 'data');
+  const execRoot = join(dir, 'run');
+  const logFile = join(dir, 'berthd.log');
+  let child: ChildProcess | undefined;
+
+  const launch = async () => {
+    const { openSync } = await import('node:fs');
+    const out = openSync(logFile, 'a');
+    child = spawn(
+      BERTHD,
+      [
+        '-H',
+        `unix://${socket}`,
+        '--data-root',
+        dataRoot,
+        '--exec-root',
+        execRoot,
+        '--config-file',
+        join(dir, 'none.json'),
+      ],
+      { stdio: ['ignore', out, out], detached: true },
+    );
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`berthd exited: ${readFileSync(logFile, 'utf8')}`);
+      try {
+        const r = await api('GET', '/_ping');
+        if (r.status === 200) return;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`berthd did not answer: ${readFileSync(logFile, 'utf8')}`);
+  };
+
+  const api = (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> =>
+    new Promise((resolvePromise, reject) => {
+      const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const req = request(
+        {
+          socketPath: socket,
+          method,
+          path,
+          headers:
+            data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            let parsed: unknown = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {}
+            resolvePromise({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
+    });
+
+  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOST: `unix://${socket}`, DOCKER_HOST: `unix://${socket}` };
+  delete env.DOCKER_CONTEXT;
+  const d: TestDaemon = {
+    dir,
+    socket,
+    host: `unix://${socket}`,
+    dataRoot,
+    execRoot,
+    berth: (args, o = {}) => runSync(BERTH, args, env, o.input, o.timeoutMs),
+    docker: (args, o = {}) =>
+      runSync('docker', args, { ...env, DOCKER_CONFIG: join(dir, 'docker-config') }, o.input, o.timeoutMs),
+    api,
+    async kill9() {
+      if (!child) return;
+      const c = child;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await exited;
+      child = undefined;
+    },
+    async restart() {
+      await launch();
+    },
+    async cleanup() {
+      try {
+        if (!child) await launch();
+        const r = await api('GET', '/containers/json?all=1');
+        for (const c of (r.body as { Id: string }[]) ?? []) await api('DELETE', `/containers/${c.Id}?force=1`);
+      } catch {}
+      if (child) {
+        const c = child;
+        const exited = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (c.exitCode === null) c.kill('SIGKILL');
+      }
+      // Anything still mounted under the test dir (a failed test's debris) is undone here.
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4] ?? '')
+        .filter((m) => m.startsWith(dir))
+        .sort((a, b) => b.length - a.length);
+      for (const m of mounts) spawnSync('umount', ['-l', m]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    log: () => readFileSync(logFile, 'utf8'),
+  };
+  await launch();
+  return d;
+}
+
+/** Mounts under `prefix` right now (to assert nothing is left behind). */
+export function mountsUnder(prefix: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m.startsWith(prefix));
+}

@@ -1,0 +1,88 @@
+/**
+ * Containers outlive berthd: SIGKILL the daemon while two containers run,
+ * stop one of them during the outage, restart the daemon, and check that the
+ * other still runs with a gap-free log and the stopped one shows its real
+ * exit code.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.ts';
+
+let d: TestDaemon;
+
+before(async () => {
+  d = await startDaemon();
+  const r = d.berth(['image', 'bootstrap', 'busybox']);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+after(async () => {
+  await d?.cleanup();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function lineNumbers(text: string): number[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Number.parseInt(l.replace(/^line /, ''), 10));
+}
+
+test('SIGKILL of berthd leaves containers running, logs whole and exit codes right', async () => {
+  const ticker = d.berth([
+    'run',
+    '-d',
+    '--name',
+    'ticker',
+    'busybox',
+    'sh',
+    '-c',
+    'i=0; while true; do echo "line $i"; i=$((i+1)); usleep 100000; done',
+  ]);
+  assert.equal(ticker.code, 0, ticker.stderr);
+  const victim = d.berth([
+    'run',
+    '-d',
+    '--name',
+    'victim',
+    'busybox',
+    'sh',
+    '-c',
+    'trap "exit 42" TERM; while true; do usleep 50000; done',
+  ]);
+  assert.equal(victim.code, 0, victim.stderr);
+  await sleep(500);
+  const before = (await d.api('GET', '/containers/ticker/json')).body as { State: { Pid: number } };
+  const victimPid = ((await d.api('GET', '/containers/victim/json')).body as { State: { Pid: number } }).State.Pid;
+  assert.ok(victimPid > 0);
+
+  await d.kill9();
+  // The outage: one container is stopped from outside while berthd is down.
+  process.kill(victimPid, 'SIGTERM');
+  await sleep(1000);
+  await d.restart();
+
+  const after = (await d.api('GET', '/containers/ticker/json')).body as { State: { Running: boolean; Pid: number } };
+  assert.equal(after.State.Running, true);
+  assert.equal(after.State.Pid, before.State.Pid);
+
+  const v = (await d.api('GET', '/containers/victim/json')).body as { State: { Status: string; ExitCode: number } };
+  assert.equal(v.State.Status, 'exited');
+  assert.equal(v.State.ExitCode, 42);
+
+  await sleep(300);
+  const logs = d.berth(['logs', 'ticker']);
+  assert.equal(logs.code, 0, logs.stderr);
+  const nums = lineNumbers(logs.stdout);
+  assert.ok(nums.length >= 15, `expected the log to have grown through the outage, got ${nums.length} lines`);
+  nums.forEach((n, i) => {
+    assert.equal(n, i, `log gap at line ${i}`);
+  });
+
+  // And the restarted daemon still controls the surviving container.
+  const stop = d.berth(['stop', '-t', '1', 'ticker']);
+  assert.equal(stop.code, 0, stop.stderr);
+  const st = (await d.api('GET', '/containers/ticker/json')).body as { State: { Status: string } };
+  assert.equal(st.State.Status, 'exited');
+});
