@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(crun runc conmon iproute2 nftables busybox-static catatonit tini
-      golang-github-containers-common util-linux procps socat
+      golang-github-containers-common util-linux procps gcc libc6-dev
       skopeo docker-registry docker-compose python3-docker umoci)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -25,6 +25,15 @@ if [ ! -x node_modules/.bin/node ] || [ package.json -nt node_modules/.package-l
   # refuses it as out of sync.
   echo "setup: npm install"
   npm install --no-audit --no-fund --loglevel=error
+fi
+
+# The attach relay (native/berth-attach.c): conmon's attach socket is
+# SOCK_SEQPACKET, which Node cannot open.
+if [ ! -x build/berth-attach ] || [ native/berth-attach.c -nt build/berth-attach ]; then
+  echo "setup: building build/berth-attach"
+  mkdir -p build
+  cc -O2 -Wall -Wextra -o build/berth-attach.tmp native/berth-attach.c
+  mv build/berth-attach.tmp build/berth-attach
 fi
 
 getent group berth >/dev/null || groupadd --system berth

@@ -32,6 +32,8 @@ export interface TestDaemon {
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** SIGKILL berthd (containers keep running). */
   kill9(): Promise<void>;
+  /** SIGTERM berthd and wait for it to exit 0. */
+  stop(): Promise<void>;
   /** Starts berthd again on the same roots. */
   restart(): Promise<void>;
   /** Removes every container, stops berthd, undoes mounts, deletes the temp dir. */
@@ -128,6 +130,16 @@ export async function startDaemon(): Promise<TestDaemon> {
       c.kill('SIGKILL');
       await exited;
       child = undefined;
+    },
+    async stop() {
+      if (!child) return;
+      const c = child;
+      const code = await new Promise<number | null>((r) => {
+        c.once('exit', (exitCode) => r(exitCode));
+        c.kill('SIGTERM');
+      });
+      child = undefined;
+      if (code !== 0) throw new Error(`berthd exited ${code} on SIGTERM`);
     },
     async restart() {
       await launch();

@@ -5,12 +5,14 @@
  * the socket go to the container's stdin. Closing our write side closes the
  * container's stdin (conmon runs without --leave-stdin-open).
  *
- * Node's `net` has no SOCK_SEQPACKET, so this module is the one place that
- * uses the node-unix-socket binding.
+ * Node's `net` has no SOCK_SEQPACKET. The npm binding we tried first lost
+ * read wake-ups (output arrived only when the next input was written), so a
+ * ~100-line C relay, native/berth-attach.c (built by the set-up into
+ * build/berth-attach), holds the socket and speaks plain pipes: frames
+ * [pipe][u32 BE length][data] on its stdout, raw stdin bytes in.
  */
-import { closeSync, openSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import { SeqpacketSocket } from 'node-unix-socket';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { OutputChunk } from '../../engine/types.ts';
 
 export interface AttachConnection {
@@ -21,47 +23,58 @@ export interface AttachConnection {
   close(): void;
 }
 
-const SUN_PATH_MAX = 107;
+export const ATTACH_HELPER = fileURLToPath(new URL('../../../build/berth-attach', import.meta.url));
 
+/** Connects to the attach socket at `path`; rejects if the socket cannot be reached. */
 export function connectAttach(path: string): Promise<AttachConnection> {
   return new Promise((resolve, reject) => {
-    const sock = new SeqpacketSocket();
-    let dirFd = -1;
-    let target = path;
-    if (Buffer.byteLength(path) > SUN_PATH_MAX) {
-      dirFd = openSync(dirname(path), 'r');
-      target = `/proc/self/fd/${dirFd}/${basename(path)}`;
-    }
+    const child = spawn(ATTACH_HELPER, [path], { stdio: ['pipe', 'pipe', 'pipe'] });
     const queue: OutputChunk[] = [];
     let ended = false;
+    let connected = false;
+    let stdinClosed = false;
+    let stderr = '';
     let wake: (() => void) | undefined;
     const notify = () => {
       wake?.();
       wake = undefined;
     };
-    sock.on('data', (buf: Buffer) => {
-      if (buf.length < 1) return;
-      const pipe = buf[0];
-      queue.push({ stream: pipe === 3 ? 'stderr' : 'stdout', data: new Uint8Array(buf.subarray(1)) });
-      notify();
-    });
     const finish = () => {
       ended = true;
       notify();
     };
-    sock.on('end', () => {
-      // conmon closed its side: the process's output is over. Close ours so
-      // conmon is not kept waiting on us.
-      sock.destroy();
-      finish();
+    let buf = Buffer.alloc(0);
+    child.stdout.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      while (buf.length >= 5) {
+        const len = buf.readUInt32BE(1);
+        if (buf.length < 5 + len) break;
+        const pipe = buf[0];
+        const data = new Uint8Array(buf.subarray(5, 5 + len));
+        buf = buf.subarray(5 + len);
+        if (pipe === 0) {
+          if (!connected) {
+            connected = true;
+            resolve(conn);
+          }
+          continue;
+        }
+        queue.push({ stream: pipe === 3 ? 'stderr' : 'stdout', data });
+      }
+      notify();
     });
-    sock.on('close', finish);
-    sock.on('error', (err: Error) => {
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += String(b);
+    });
+    child.stdin.on('error', () => {});
+    child.on('error', (err) => {
       if (!connected) reject(err);
       finish();
     });
-    let connected = false;
-    let stdinClosed = false;
+    child.on('close', () => {
+      if (!connected) reject(new Error(stderr.trim() || `cannot attach to ${path}`));
+      finish();
+    });
     const conn: AttachConnection = {
       output: {
         async *[Symbol.asyncIterator]() {
@@ -79,33 +92,18 @@ export function connectAttach(path: string): Promise<AttachConnection> {
         },
       },
       write(data) {
-        if (!ended && !stdinClosed && data.byteLength > 0) sock.write(Buffer.from(data));
+        if (!ended && !stdinClosed && data.byteLength > 0) child.stdin.write(data);
       },
       closeStdin() {
         if (!ended && !stdinClosed) {
           stdinClosed = true;
-          sock.end();
+          child.stdin.end();
         }
       },
       close() {
-        if (!ended) sock.destroy();
+        if (!ended) child.kill('SIGKILL');
         finish();
       },
     };
-    try {
-      // A unix-socket connect completes (or throws) synchronously, but the
-      // binding reports it (and starts receiving) only when its poll sees the
-      // socket writable, which can lag by tens of seconds while conmon has not
-      // accepted yet. So start receiving at once and drop its late handler.
-      sock.connect(target);
-      sock.removeAllListeners('_connect');
-      (sock as unknown as { wrap: { startRecv(): void } }).wrap.startRecv();
-      connected = true;
-      if (dirFd >= 0) closeSync(dirFd);
-      resolve(conn);
-    } catch (err) {
-      if (dirFd >= 0) closeSync(dirFd);
-      reject(err);
-    }
   });
 }

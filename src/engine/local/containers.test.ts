@@ -19,6 +19,8 @@ test('mergeConfig follows Docker: user Cmd wins, a new Entrypoint drops the imag
   const c2 = mergeConfig(image, { Image: 'x', Entrypoint: ['echo'] });
   assert.deepEqual(c2.Cmd, []);
   assert.deepEqual(c2.Entrypoint, ['echo']);
+  const c4 = mergeConfig({ Entrypoint: ['/init'], Cmd: ['x'] }, { Image: 'x', Entrypoint: [''], Cmd: ['echo'] });
+  assert.deepEqual([c4.Entrypoint, c4.Cmd], [[], ['echo']]);
   const c3 = mergeConfig({}, { Image: 'x', Cmd: ['true'], Labels: { b: '2' } });
   assert.ok(c3.Env?.[0]?.startsWith('PATH='));
   assert.deepEqual(c3.Labels, { b: '2' });

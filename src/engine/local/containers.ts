@@ -814,7 +814,9 @@ export function mergeEnv(base: string[], over: string[]): string[] {
 
 /** The container's Config as Docker computes it: the image's config overridden by the request. */
 export function mergeConfig(image: ContainerConfig, req: ContainerCreateRequest): ContainerConfig {
-  const entrypointGiven = req.Entrypoint !== undefined && req.Entrypoint !== null;
+  // `--entrypoint ""` arrives as [""] from the docker CLI: it means "no entrypoint".
+  const entrypoint = req.Entrypoint?.length === 1 && req.Entrypoint[0] === '' ? [] : req.Entrypoint;
+  const entrypointGiven = entrypoint !== undefined && entrypoint !== null;
   const cmdGiven = req.Cmd !== undefined && req.Cmd !== null && req.Cmd.length > 0;
   let env = mergeEnv(image.Env ?? [], req.Env ?? []);
   if (!env.some((e) => e.startsWith('PATH='))) env = [DEFAULT_PATH, ...env];
@@ -834,7 +836,7 @@ export function mergeConfig(image: ContainerConfig, req: ContainerCreateRequest)
     Image: req.Image,
     Volumes: { ...(image.Volumes ?? {}), ...(req.Volumes ?? {}) },
     WorkingDir: req.WorkingDir || image.WorkingDir || '',
-    Entrypoint: entrypointGiven ? req.Entrypoint : (image.Entrypoint ?? null),
+    Entrypoint: entrypointGiven ? entrypoint : (image.Entrypoint ?? null),
     Labels: { ...(image.Labels ?? {}), ...(req.Labels ?? {}) },
     StopSignal: req.StopSignal || image.StopSignal || undefined,
     StopTimeout: req.StopTimeout,

@@ -9,6 +9,9 @@ export const spec: CommandSpec = {
   flags: CONTAINER_FLAGS,
   minArgs: 1,
   stopAtPositional: true,
+  // As `docker create`: daemon errors exit 125 with the "berth: " prefix.
+  engineErrorExit: 125,
+  prefixEngineErrors: true,
 };
 
 export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<number> {
