@@ -43,7 +43,7 @@ export function connectAttach(path: string): Promise<AttachConnection> {
       ended = true;
       notify();
     };
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     child.stdout.on('data', (chunk: Buffer) => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       while (buf.length >= 5) {
