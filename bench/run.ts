@@ -73,11 +73,18 @@ try {
   const bundle = rawBundle(d.dir);
   const crunRoot = join(d.dir, 'crun-raw');
   const berthTimes: number[] = [];
+  const dockerTimes: number[] = [];
   const crunTimes: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     berthTimes.push(
       timeIt(() => {
         const r = d.berth(['run', '--rm', 'busybox', 'true']);
+        if (r.code !== 0) throw new Error(r.stderr);
+      }),
+    );
+    dockerTimes.push(
+      timeIt(() => {
+        const r = d.docker(['run', '--rm', 'busybox', 'true']);
         if (r.code !== 0) throw new Error(r.stderr);
       }),
     );
@@ -92,9 +99,14 @@ try {
   const c = median(crunTimes);
   console.log(`run --rm busybox true   berth median ${b.toFixed(1)} ms   raw crun run median ${c.toFixed(1)} ms`);
   console.log(`ratio berth/crun        ${(b / c).toFixed(2)}   (target ≤ 6; Docker 20.10 ≈ 18, Podman 4.3 ≈ 20)`);
+  const dk = median(dockerTimes);
+  console.log(
+    `docker CLI 28.2 → berthd median ${dk.toFixed(1)} ms   ratio ${(dk / c).toFixed(2)}   (the same daemon work with a Go client: the rest of berth's figure is its CLI's start-up)`,
+  );
 
   const berthdPid = pidsOf(/berthd\.ts/).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(d.socket));
-  const before = berthdPid ? pssKb(berthdPid) : 0;
+  if (!berthdPid) throw new Error('cannot find the berthd process to measure');
+  const before = pssKb(berthdPid);
   const ids: string[] = [];
   for (let i = 0; i < IDLE; i++) {
     const r = d.berth(['run', '-d', 'busybox', 'sleep', '3600']);
@@ -104,7 +116,7 @@ try {
   await new Promise((r) => setTimeout(r, 1000));
   const conmons = pidsOf(new RegExp(`conmon .*${d.execRoot.replace(/[/.]/g, '\\$&')}`));
   const conmonPss = conmons.reduce((s, pid) => s + pssKb(pid), 0);
-  const after = berthdPid ? pssKb(berthdPid) : 0;
+  const after = pssKb(berthdPid);
   const perContainer = (conmonPss + Math.max(0, after - before)) / IDLE;
   console.log(
     `idle detached containers ${IDLE}: conmon PSS ${(conmonPss / IDLE / 1024).toFixed(2)} MB each, berthd +${((after - before) / 1024).toFixed(1)} MB total`,

@@ -326,7 +326,8 @@ export class ContainerService implements ContainersApi {
         initPath: rec.hostConfig.Init ? this.#o.initPath : undefined,
       });
       await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
-      await runtime.delete(id).catch(() => {});
+      // Leftover runtime state (e.g. from a crash) would make create fail.
+      if (runtime.hasState(id)) await runtime.delete(id).catch(() => {});
       const { pid, conmonPid } = await runtime.create({
         id,
         bundle: dir,
@@ -423,18 +424,26 @@ export class ContainerService implements ContainersApi {
         finishedAt: (exit?.finishedAt ?? new Date()).toISOString(),
       };
       this.#o.store.update(cur);
-      await this.#o.runtime
-        .delete(id)
-        .catch((err) => this.#log('warn', 'runtime delete failed', { id, err: String(err) }));
-      await unmount(join(this.#dir(id), 'rootfs')).catch((err) =>
-        this.#log('warn', 'unmount failed', { id, err: String(err) }),
-      );
+      await this.#releaseTask(id);
       this.#exited.get(id)?.resolve();
       this.#exited.delete(id);
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
       this.#notify(id, ['not-running', 'next-exit'], { StatusCode: cur.state.exitCode, Error: null });
       if (cur.hostConfig.AutoRemove) await this.#removeLocked(id);
     });
+  }
+
+  /** Removes what a finished task leaves: the runtime's state and the rootfs mount (both, in parallel). */
+  async #releaseTask(id: string): Promise<void> {
+    const rootfs = join(this.#dir(id), 'rootfs');
+    await Promise.all([
+      this.#o.runtime.hasState(id)
+        ? this.#o.runtime.delete(id).catch((err) => this.#log('warn', 'runtime delete failed', { id, err: String(err) }))
+        : undefined,
+      isMounted(rootfs).then((m) =>
+        m ? unmount(rootfs).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
+      ),
+    ]);
   }
 
   #notify(id: string, conditions: WaitCondition[], res: WaitResponse): void {
@@ -536,8 +545,10 @@ export class ContainerService implements ContainersApi {
     const rec = this.#o.store.find(id);
     if (!rec) return;
     const dir = this.#dir(id);
-    await this.#o.runtime.delete(id).catch(() => {});
-    await unmount(join(dir, 'rootfs'));
+    await this.#releaseTask(id);
+    if (await isMounted(join(dir, 'rootfs'))) {
+      throw new BerthError('internal', `cannot remove container ${id}: its root filesystem is still mounted`);
+    }
     await this.#o.rootfs.remove(id);
     await this.#o.runtime.clearExit(id);
     await rm(dir, { recursive: true, force: true });
