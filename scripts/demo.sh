@@ -20,7 +20,7 @@ step $berth image bootstrap busybox
 step $berth images
 step $berth run --rm busybox echo hello from a berth container
 $berth rm -f demo-web >/dev/null 2>&1 || true
-step $berth run -d --name demo-web busybox sh -c 'mkdir -p /www && echo "<h1>served by busybox httpd in berth</h1>" > /www/index.html && exec httpd -f -p 8080 -h /www'
+step $berth run -d --name demo-web busybox sh -c 'mkdir -p /www && echo "<h1>served by busybox httpd in berth</h1>" > /www/index.html && exec httpd -f -v -p 8080 -h /www'
 sleep 0.5
 step $berth ps
 step $berth exec demo-web wget -qO- http://127.0.0.1:8080/

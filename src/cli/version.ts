@@ -1,2 +1,2 @@
-/** The CLI's version, printed by `berth -v` and `berth version`. */
-export const CLI_VERSION = '0.1.0';
+/** The CLI's version, printed by `berth -v` and `berth version`: berth's own. */
+export { BERTH_VERSION as CLI_VERSION } from '../engine/version.ts';

@@ -80,7 +80,10 @@ test('a start that fails (missing command) exits 127 and leaves no mount, cgroup
   assert.match(r.stderr, /executable file not found/);
   const id = d.berth(['inspect', '--format', '{{.Id}}', 'nocmd']).stdout.trim();
   assert.match(id, /^[0-9a-f]{64}$/);
-  assert.equal(d.berth(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'nocmd']).stdout.trim(), 'created 127');
+  assert.equal(
+    d.berth(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'nocmd']).stdout.trim(),
+    'created 127',
+  );
   assert.deepEqual(mountsUnder(join(d.dataRoot, 'containers', id)), []);
   assert.deepEqual(cgroupsOf(id), []);
   assert.equal(existsSync(join(d.execRoot, 'crun', id)), false);

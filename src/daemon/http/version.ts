@@ -4,13 +4,9 @@
  * the current or below the minimum is refused with Docker's wording (400).
  */
 import { invalidArgument } from '../../lib/errors.ts';
+import { API_VERSION, BERTH_VERSION, MIN_API_VERSION } from '../../engine/version.ts';
 
-/** The highest Engine API version served; reported in every `Api-Version` header and in /version. */
-export const API_VERSION = '1.47';
-/** The lowest Engine API version accepted in a path prefix. */
-export const MIN_API_VERSION = '1.24';
-/** berthd's own version. */
-export const BERTH_VERSION = '0.1.0';
+export { API_VERSION, BERTH_VERSION, MIN_API_VERSION } from '../../engine/version.ts';
 
 const prefix = /^\/v([0-9][0-9.]*)(\/.*)$/;
 

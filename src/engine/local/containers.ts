@@ -438,7 +438,9 @@ export class ContainerService implements ContainersApi {
     const rootfs = join(this.#dir(id), 'rootfs');
     await Promise.all([
       this.#o.runtime.hasState(id)
-        ? this.#o.runtime.delete(id).catch((err) => this.#log('warn', 'runtime delete failed', { id, err: String(err) }))
+        ? this.#o.runtime
+            .delete(id)
+            .catch((err) => this.#log('warn', 'runtime delete failed', { id, err: String(err) }))
         : undefined,
       isMounted(rootfs).then((m) =>
         m ? unmount(rootfs).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,

@@ -2,13 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import type { SystemApi } from '../engine.ts';
+import { API_VERSION, BERTH_VERSION, MIN_API_VERSION } from '../version.ts';
 import type { SystemInfo, VersionInfo } from '../types.ts';
 import type { CgroupLayout } from '../../host/cgroups.ts';
 import type { ContainerStore } from '../../core/containers/store.ts';
-
-export const BERTH_VERSION = '0.1.0';
-export const API_VERSION = '1.47';
-export const MIN_API_VERSION = '1.24';
 
 export interface SystemDeps {
   id: string;

@@ -12,14 +12,16 @@ import { markTransportError } from './transport-errors.ts';
 
 export { isTransportError } from './transport-errors.ts';
 
+import { API_VERSION, BERTH_VERSION } from '../version.ts';
+
 // Not `import http from 'node:http'`: an ES import of node:http evaluates its lazy
 // exports (WebSocket, via undici) and costs ~40 ms of CLI start-up.
 const http = process.getBuiltinModule('node:http');
 
 /** The API version berth speaks; every path but `/_ping` is prefixed with it. */
-export const API_VERSION = '1.47';
+export { API_VERSION };
 
-const USER_AGENT = 'Berth-Client/0.1.0';
+const USER_AGENT = `Berth-Client/${BERTH_VERSION}`;
 
 /** Where berthd listens, parsed from `unix:///path`, a bare path, or `tcp://host:port`. */
 export type DaemonAddress =

@@ -1,4 +1,5 @@
 /** `berth version`: the client's and the daemon's versions, as `docker version` lays them out. */
+import { API_VERSION } from '../../../engine/version.ts';
 import type { VersionInfo } from '../../../engine/types.ts';
 import type { ParsedArgs } from '../../argv.ts';
 import type { CommandContext, CommandSpec } from '../../command.ts';
@@ -24,7 +25,7 @@ export interface ClientVersion {
 export function clientVersion(): ClientVersion {
   return {
     Version: CLI_VERSION,
-    ApiVersion: '1.47',
+    ApiVersion: API_VERSION,
     NodeVersion: process.version,
     Os: process.platform,
     Arch: goArch(process.arch),
