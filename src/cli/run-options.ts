@@ -42,6 +42,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
     description: 'Automatically remove the container and its associated anonymous volumes when it exits',
   },
   { long: 'tty', short: 't', type: 'bool', description: 'Allocate a pseudo-TTY' },
+  { long: 'ulimit', type: 'list', description: 'Ulimit options (name=soft[:hard])' },
   { long: 'user', short: 'u', type: 'string', description: 'Username or UID (format: "<name|uid>[:<group|gid>]")' },
   { long: 'volume', short: 'v', type: 'list', description: 'Bind mount a volume' },
   { long: 'workdir', short: 'w', type: 'string', description: 'Working directory inside the container' },
@@ -155,6 +156,7 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
       RestartPolicy: restart,
       AutoRemove: autoRemove,
       ...(p.bool('init') ? { Init: true } : {}),
+      ...(p.list('ulimit').length > 0 ? { Ulimits: p.list('ulimit').map(parseUlimit) } : {}),
     },
   };
   const name = p.string('name');
@@ -257,4 +259,12 @@ export function buildExecRequest(p: ParsedArgs, command: string[], host: HostAcc
     WorkingDir: p.string('workdir') ?? '',
     Cmd: command,
   };
+}
+
+/** `--ulimit name=soft[:hard]` as the docker CLI parses it (hard defaults to soft). */
+export function parseUlimit(v: string): { Name: string; Soft: number; Hard: number } {
+  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(v);
+  if (!m) throw new UsageError(`invalid argument "${v}" for "--ulimit" flag: invalid ulimit argument: ${v}`);
+  const soft = Number(m[2]);
+  return { Name: m[1] ?? '', Soft: soft, Hard: m[3] === undefined ? soft : Number(m[3]) };
 }

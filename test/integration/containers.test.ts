@@ -137,3 +137,18 @@ test('SIGTERM stops berthd cleanly and leaves containers running', async () => {
   assert.equal(st.State.Pid, pid);
   assert.equal(d.berth(['rm', '-f', 'stays']).code, 0);
 });
+
+test('rlimits: inherited from berthd by default, --ulimit applied, above the hard limit refused clearly', async () => {
+  const { hardLimits } = await import('../../src/host/rlimits.ts');
+  const hard = hardLimits().nofile;
+  const def = d.berth(['run', '--rm', 'busybox', 'sh', '-c', 'ulimit -Hn']);
+  assert.equal(def.code, 0, def.stderr);
+  assert.equal(def.stdout.trim(), hard === Number.POSITIVE_INFINITY ? 'unlimited' : String(hard));
+  const set = d.berth(['run', '--rm', '--ulimit', 'nofile=100:200', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']);
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(set.stdout, '100\n200\n');
+  const tooHigh = d.berth(['run', '--rm', '--ulimit', 'nofile=99999999', 'busybox', 'true']);
+  assert.equal(tooHigh.code, 125);
+  assert.match(tooHigh.stderr, /exceeds the hard limit berthd runs with/);
+  assert.equal(tooHigh.stderr.trim().split('\n').length, 1);
+});

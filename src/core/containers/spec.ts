@@ -78,6 +78,8 @@ export interface ContainerSpec {
   shmSize?: number;
   /** Runs `initPath` as PID 1 in front of args (`--init`). */
   initPath?: string;
+  /** Explicit resource limits; without them the process inherits berthd's own. */
+  rlimits?: { type: string; soft: number; hard: number }[];
   annotations?: Record<string, string>;
 }
 
@@ -235,6 +237,7 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
       cwd: spec.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: false,
+      ...(spec.rlimits && spec.rlimits.length > 0 ? { rlimits: spec.rlimits } : {}),
     },
     root: { path: spec.rootfs, readonly: spec.readonlyRootfs === true },
     hostname: spec.network.mode === 'host' ? undefined : spec.hostname,

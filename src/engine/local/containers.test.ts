@@ -80,3 +80,14 @@ test('ps filters: name regexp, status, label, id prefix', () => {
   assert.equal(matchesFilters(rec, { id: ['abc'] }), true);
   assert.equal(matchesFilters(rec, { ancestor: ['busybox'] }), true);
 });
+
+test('ulimits are checked against names, order and berthd hard limits', async () => {
+  const { validateUlimits } = await import('./containers.ts');
+  assert.doesNotThrow(() => validateUlimits([{ Name: 'nofile', Soft: 10, Hard: 20 }], { nofile: 20 }));
+  assert.throws(() => validateUlimits([{ Name: 'bogus', Soft: 1, Hard: 1 }], {}), /invalid ulimit type/);
+  assert.throws(() => validateUlimits([{ Name: 'nofile', Soft: 30, Hard: 20 }], {}), /soft limit/);
+  assert.throws(
+    () => validateUlimits([{ Name: 'nofile', Soft: 1, Hard: 21 }], { nofile: 20 }),
+    /exceeds the hard limit/,
+  );
+});

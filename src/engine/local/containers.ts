@@ -39,6 +39,7 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
+import { hardLimits, RLIMIT_ROWS } from '../../host/rlimits.ts';
 import type { OciUser } from '../../oci/runtime-spec.ts';
 import { type BindMount, buildOciSpec, DEFAULT_CAPS } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
@@ -166,6 +167,7 @@ export class ContainerService implements ContainersApi {
     const networkMode = normalizeNetworkMode(hostConfig.NetworkMode);
     hostConfig.NetworkMode = networkMode;
     const binds = parseBinds(hostConfig.Binds ?? []);
+    validateUlimits(hostConfig.Ulimits ?? [], hardLimits());
     if (
       hostConfig.RestartPolicy?.Name &&
       !['', 'no'].includes(hostConfig.RestartPolicy.Name) &&
@@ -324,6 +326,11 @@ export class ContainerService implements ContainersApi {
         nanoCpus: rec.hostConfig.NanoCpus,
         shmSize: rec.hostConfig.ShmSize,
         initPath: rec.hostConfig.Init ? this.#o.initPath : undefined,
+        rlimits: (rec.hostConfig.Ulimits ?? []).map((u) => ({
+          type: `RLIMIT_${u.Name.toUpperCase()}`,
+          soft: u.Soft,
+          hard: u.Hard,
+        })),
       });
       await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
       // Leftover runtime state (e.g. from a crash) would make create fail.
@@ -813,6 +820,28 @@ export function parseBinds(binds: string[]): BindMount[] {
     }
     return { source: normalize(source), destination: normalize(destination), readonly: modes.includes('ro') };
   });
+}
+
+/**
+ * Checks `--ulimit` values: known names, soft ≤ hard, and hard within what
+ * berthd itself has (it cannot raise a hard limit, and crun would fail late).
+ */
+export function validateUlimits(
+  ulimits: { Name: string; Soft: number; Hard: number }[],
+  hard: Record<string, number>,
+): void {
+  for (const u of ulimits) {
+    if (!(u.Name in RLIMIT_ROWS)) throw invalidArgument(`invalid ulimit type: ${u.Name}`);
+    if (u.Soft > u.Hard) {
+      throw invalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
+    }
+    const max = hard[u.Name];
+    if (max !== undefined && u.Hard > max) {
+      throw invalidArgument(
+        `ulimit ${u.Name}=${u.Soft}:${u.Hard} exceeds the hard limit berthd runs with (${max}); berthd cannot raise it`,
+      );
+    }
+  }
 }
 
 /** Env lists merged by key, later wins, order kept. */
