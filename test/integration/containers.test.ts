@@ -152,3 +152,48 @@ test('rlimits: inherited from berthd by default, --ulimit applied, above the har
   assert.match(tooHigh.stderr, /exceeds the hard limit berthd runs with/);
   assert.equal(tooHigh.stderr.trim().split('\n').length, 1);
 });
+
+/** Attaches over a hijacked connection, sends `input`, half-closes, and returns what came back before the server ended. */
+function attachOnce(input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(d.socket);
+    let seen = '';
+    sock.on('data', (b: Buffer) => {
+      seen += b.toString();
+    });
+    sock.on('close', () => resolve(seen));
+    sock.on('error', reject);
+    sock.write(
+      'POST /v1.47/containers/reader/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n',
+    );
+    setTimeout(() => {
+      sock.write(input);
+      setTimeout(() => sock.end(), 300);
+    }, 200);
+    setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`attach did not end after the client's EOF: ${JSON.stringify(seen)}`));
+    }, 5000);
+  });
+}
+
+test('a -d -i container keeps its stdin across attaches; the client EOF ends only the session', async () => {
+  const r = d.berth([
+    'run',
+    '-d',
+    '-i',
+    '--name',
+    'reader',
+    'busybox',
+    'sh',
+    '-c',
+    'while read l; do echo "got $l"; done',
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(await attachOnce('one\n'), /got one/);
+  assert.match(await attachOnce('two\n'), /got two/);
+  const st = (await d.api('GET', '/containers/reader/json')).body as { State: { Running: boolean } };
+  assert.equal(st.State.Running, true);
+  assert.equal(d.berth(['logs', 'reader']).stdout, 'got one\ngot two\n');
+  assert.equal(d.berth(['rm', '-f', 'reader']).code, 0);
+});

@@ -37,6 +37,12 @@ export interface CreateTaskOptions {
   logPath: string;
   terminal: boolean;
   stdin: boolean;
+  /**
+   * Keep the container's stdin open when an attached client closes its input
+   * (Docker's `StdinOnce: false`); otherwise the first client's EOF is the
+   * container's EOF.
+   */
+  leaveStdinOpen?: boolean;
   /** Max log size in bytes (conmon truncates past it); 0 = unlimited. */
   logSizeMax?: number;
 }
@@ -212,6 +218,7 @@ export class TaskRuntime {
     ];
     if (opts.terminal) args.push('-t');
     if (opts.stdin) args.push('-i');
+    if (opts.stdin && opts.leaveStdinOpen) args.push('--leave-stdin-open');
     if (opts.logSizeMax && opts.logSizeMax > 0) args.push('--log-size-max', String(opts.logSizeMax));
     const { child, sync, start } = this.#spawnConmon(args, 2);
     start.end('0');

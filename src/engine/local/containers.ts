@@ -341,6 +341,7 @@ export class ContainerService implements ContainersApi {
         logPath: join(dir, 'container.log'),
         terminal: rec.config.Tty === true,
         stdin: rec.config.OpenStdin === true,
+        leaveStdinOpen: rec.config.StdinOnce !== true,
         logSizeMax: 100 * 1024 * 1024,
       });
       await this.#connectPending(id, dir);
@@ -625,9 +626,10 @@ export class ContainerService implements ContainersApi {
     const wantOut = opts.stdout !== false;
     const wantErr = opts.stderr !== false;
     const replay = opts.logs ? await this.logs(rec.id, { follow: false }) : undefined;
+    const stdinOnce = rec.config.StdinOnce === true;
     if (isRunning(rec.state.status)) {
       const conn = await this.#o.runtime.attach(this.#dir(rec.id));
-      return sessionFrom(conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, replay });
+      return sessionFrom(conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, stdinOnce, replay });
     }
     if (opts.stream === false) {
       return sessionFrom(closedConnection(), { tty, wantOut, wantErr, stdin: false, replay });
@@ -636,7 +638,7 @@ export class ContainerService implements ContainersApi {
     const list = this.#pending.get(rec.id) ?? [];
     list.push({ opts, connect: deferred.connect });
     this.#pending.set(rec.id, list);
-    return sessionFrom(deferred.conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, replay });
+    return sessionFrom(deferred.conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, stdinOnce, replay });
   }
 
   async resize(ref: string, opts: ResizeOptions): Promise<void> {
@@ -1150,7 +1152,19 @@ function deferredConnection(): { conn: AttachConnection; connect: (c: AttachConn
 
 function sessionFrom(
   conn: AttachConnection,
-  o: { tty: boolean; wantOut: boolean; wantErr: boolean; stdin: boolean; replay?: OutputStream },
+  o: {
+    tty: boolean;
+    wantOut: boolean;
+    wantErr: boolean;
+    stdin: boolean;
+    /**
+     * Whether the client's end of input is the process's (Docker's StdinOnce;
+     * exec sessions always). Otherwise, as Docker does, the client's EOF ends
+     * this session and the process's stdin stays open for the next one.
+     */
+    stdinOnce?: boolean;
+    replay?: OutputStream;
+  },
 ): IoSession {
   const output = (async function* () {
     if (o.replay) yield* o.replay.output;
@@ -1167,7 +1181,9 @@ function sessionFrom(
       if (o.stdin) conn.write(d);
     },
     closeStdin: () => {
-      if (o.stdin) conn.closeStdin();
+      if (!o.stdin) return;
+      if (o.stdinOnce === false) conn.close();
+      else conn.closeStdin();
     },
     close: () => conn.close(),
   };
