@@ -131,3 +131,78 @@ test('bad input gets Docker status codes', async () => {
   assert.deepEqual(missing.body, { message: 'No such container: nope' });
   assert.equal(d.docker(['rm', 'twice']).code, 0);
 });
+
+test('docker tag, rmi: untag, 409 while a container uses the image, -f', () => {
+  assert.equal(d.docker(['tag', 'busybox', 'mybox:1']).code, 0);
+  assert.match(d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout, /^mybox:1$/m);
+  const untag = d.docker(['rmi', 'mybox:1']);
+  assert.equal(untag.code, 0, untag.stderr);
+  assert.match(untag.stdout, /Untagged: mybox:1/);
+  assert.equal(d.docker(['create', '--name', 'user', 'busybox', 'true']).code, 0);
+  const inUse = d.docker(['rmi', 'busybox']);
+  assert.notEqual(inUse.code, 0);
+  assert.match(inUse.stderr, /conflict: unable to remove repository reference "busybox"/);
+  assert.equal(d.docker(['rm', 'user']).code, 0);
+  const img = d.docker(['images', '-q']);
+  assert.equal(img.stdout.trim().split('\n').length, 1);
+});
+
+test('docker kill -s, restart, wait, start -a, attach', () => {
+  const run = d.docker([
+    'run',
+    '-d',
+    '--name',
+    'sig',
+    'busybox',
+    'sh',
+    '-c',
+    'trap "exit 9" USR1; while true; do usleep 50000; done',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(d.docker(['kill', '-s', 'USR1', 'sig']).code, 0);
+  const w = d.docker(['wait', 'sig']);
+  assert.equal(w.stdout.trim(), '9');
+  assert.equal(d.docker(['restart', '-t', '1', 'sig']).code, 0);
+  assert.equal(d.docker(['inspect', '--format', '{{.State.Running}}', 'sig']).stdout.trim(), 'true');
+  assert.equal(d.docker(['kill', 'sig']).code, 0);
+  assert.equal(d.docker(['wait', 'sig']).stdout.trim(), '137');
+  assert.equal(d.docker(['rm', 'sig']).code, 0);
+
+  assert.equal(d.docker(['create', '--name', 'once', 'busybox', 'echo', 'from start -a']).code, 0);
+  const sa = d.docker(['start', '-a', 'once']);
+  assert.equal(sa.code, 0, sa.stderr);
+  assert.equal(sa.stdout, 'from start -a\n');
+  assert.equal(d.docker(['rm', 'once']).code, 0);
+
+  assert.equal(
+    d.docker(['run', '-d', '--name', 'att', 'busybox', 'sh', '-c', 'usleep 500000; echo late; exit 5']).code,
+    0,
+  );
+  const at = d.docker(['attach', '--no-stdin', 'att']);
+  assert.equal(at.stdout, 'late\n');
+  assert.equal(at.code, 5);
+  assert.equal(d.docker(['rm', 'att']).code, 0);
+});
+
+test('docker logs --tail, --timestamps, -f ends when the container exits', () => {
+  const run = d.docker([
+    'run',
+    '-d',
+    '--name',
+    'lines',
+    'busybox',
+    'sh',
+    '-c',
+    'for i in 1 2 3; do echo l$i; done; usleep 300000; echo last',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const follow = d.docker(['logs', '-f', 'lines']);
+  assert.equal(follow.code, 0, follow.stderr);
+  assert.equal(follow.stdout, 'l1\nl2\nl3\nlast\n');
+  assert.equal(d.docker(['logs', '--tail', '2', 'lines']).stdout, 'l3\nlast\n');
+  assert.match(
+    d.docker(['logs', '-t', '--tail', '1', 'lines']).stdout,
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z last\n$/,
+  );
+  assert.equal(d.docker(['rm', 'lines']).code, 0);
+});

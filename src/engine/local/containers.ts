@@ -422,6 +422,9 @@ export class ContainerService implements ContainersApi {
       const cur = this.#o.store.find(id);
       if (!cur || !isRunning(cur.state.status)) return;
       const exit = await this.#o.runtime.readExit(id);
+      // Events also come for an exit file being cleared before a start: with
+      // no exit recorded and conmon alive, the task still runs.
+      if (!exit && (await this.#o.runtime.conmonAlive(cur.state.conmonPid))) return;
       cur.state = {
         ...cur.state,
         status: 'exited',
