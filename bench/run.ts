@@ -10,7 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon } from '../test/helpers/daemon.ts';
+import { startDaemonWithBusybox } from '../test/helpers/daemon.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const IDLE = Number(process.env.BENCH_IDLE ?? 20);
@@ -65,10 +65,8 @@ function rawBundle(dir: string): string {
   return bundle;
 }
 
-const d = await startDaemon();
+const d = await startDaemonWithBusybox();
 try {
-  const boot = d.berth(['image', 'bootstrap', 'busybox']);
-  if (boot.code !== 0) throw new Error(boot.stderr);
   d.berth(['run', '--rm', 'busybox', 'true']); // warm caches
   const bundle = rawBundle(d.dir);
   const crunRoot = join(d.dir, 'crun-raw');

@@ -5,14 +5,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.ts';
+import { startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
 let d: TestDaemon;
 
 before(async () => {
-  d = await startDaemon();
-  const r = d.berth(['image', 'bootstrap', 'busybox']);
-  assert.equal(r.code, 0, r.stderr);
+  d = await startDaemonWithBusybox();
 });
 
 after(async () => {

@@ -179,3 +179,14 @@ export function mountsUnder(prefix: string): string[] {
     .map((l) => l.split(' ')[4] ?? '')
     .filter((m) => m.startsWith(prefix));
 }
+
+/** A test daemon with the busybox image already bootstrapped. */
+export async function startDaemonWithBusybox(): Promise<TestDaemon> {
+  const d = await startDaemon();
+  const r = d.berth(['image', 'bootstrap', 'busybox']);
+  if (r.code !== 0) {
+    await d.cleanup();
+    throw new Error(`bootstrap failed: ${r.stderr}`);
+  }
+  return d;
+}

@@ -8,14 +8,12 @@ import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { mountsUnder, startDaemon, type TestDaemon } from '../helpers/daemon.ts';
+import { mountsUnder, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
 let d: TestDaemon;
 
 before(async () => {
-  d = await startDaemon();
-  const r = d.berth(['image', 'bootstrap', 'busybox']);
-  assert.equal(r.code, 0, r.stderr);
+  d = await startDaemonWithBusybox();
 });
 
 after(async () => {
