@@ -5,6 +5,9 @@
  * exit code.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
@@ -83,4 +86,30 @@ test('SIGKILL of berthd leaves containers running, logs whole and exit codes rig
   assert.equal(stop.code, 0, stop.stderr);
   const st = (await d.api('GET', '/containers/ticker/json')).body as { State: { Status: string } };
   assert.equal(st.State.Status, 'exited');
+});
+
+test('a restarted berthd removes tasks that no container record knows', async () => {
+  const r = d.berth(['run', '-d', '--name', 'host', 'busybox', 'sleep', '300']);
+  assert.equal(r.code, 0, r.stderr);
+  const id = r.stdout.trim();
+  await d.kill9();
+  // Debris as a crash could leave it: a task in berthd's runtime root with no record.
+  const crunRoot = join(d.execRoot, 'crun');
+  // Its own bundle (its own cgroup), on the container's mounted rootfs.
+  const spec = JSON.parse(readFileSync(join(d.dataRoot, 'containers', id, 'config.json'), 'utf8'));
+  spec.linux.cgroupsPath = '/berth/orphan-1';
+  const bundle = join(d.dir, 'orphan-bundle');
+  mkdirSync(bundle);
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+  // stdio ignored: the detached container would otherwise hold our pipes open.
+  const made = spawnSync('crun', [`--root=${crunRoot}`, 'run', '--detach', '--bundle', bundle, 'orphan-1'], {
+    stdio: 'ignore',
+  });
+  assert.equal(made.status, 0);
+  assert.ok(existsSync(join(crunRoot, 'orphan-1')));
+  await d.restart();
+  assert.equal(existsSync(join(crunRoot, 'orphan-1')), false);
+  const st = (await d.api('GET', '/containers/host/json')).body as { State: { Running: boolean } };
+  assert.equal(st.State.Running, true);
+  assert.equal(d.berth(['rm', '-f', 'host']).code, 0);
 });

@@ -15,7 +15,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, invalidArgument } from '../../lib/errors.ts';
@@ -258,6 +258,13 @@ export class TaskRuntime {
   /** Whether the runtime knows the task (its state exists). */
   hasState(id: string): boolean {
     return existsSync(join(this.#runtimeRoot(), id));
+  }
+
+  /** IDs of every task the runtime has state for. */
+  async listStates(): Promise<string[]> {
+    return (await readdir(this.#runtimeRoot(), { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   }
 
   attach(bundle: string): Promise<AttachConnection> {

@@ -113,6 +113,9 @@ interface PendingAttach {
   connect(conn: AttachConnection): void;
 }
 
+/** How long a finished exec session stays inspectable. */
+const EXEC_KEEP_MS = 5 * 60_000;
+
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export class ContainerService implements ContainersApi {
@@ -143,8 +146,25 @@ export class ContainerService implements ContainersApi {
     this.#o.runtime.watchExits((id) => {
       void this.#handleExit(id);
     });
+    const known = new Set(this.#o.store.all().map((r) => r.id));
+    // Tasks whose record is gone (a crash during rm) are debris: kill and delete them.
+    for (const id of await this.#o.runtime.listStates()) {
+      if (known.has(id)) continue;
+      this.#log('warn', 'removing a task without a container record', { id });
+      await this.#o.runtime.kill(id, 'KILL', true).catch(() => {});
+      await this.#o.runtime.delete(id).catch(() => {});
+    }
     for (const rec of this.#o.store.all()) {
-      if (!isRunning(rec.state.status)) continue;
+      if (!isRunning(rec.state.status)) {
+        // A crash between creating a task and recording it leaves a task or a
+        // mount behind a record that says it is not running: undo them.
+        if (this.#o.runtime.hasState(rec.id)) {
+          this.#log('warn', 'removing a task the record does not know', { id: rec.id });
+          await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+        }
+        await this.#releaseTask(rec.id);
+        continue;
+      }
       this.#trackRun(rec.id);
       const exit = await this.#o.runtime.readExit(rec.id);
       if (exit || !(await this.#o.runtime.conmonAlive(rec.state.conmonPid))) {
@@ -711,6 +731,14 @@ export class ContainerService implements ContainersApi {
       s.running = false;
       s.exitCode = code;
       void this.#o.runtime.removeExec(execId);
+      // As Docker: a finished exec leaves the container's ExecIDs, and stays
+      // inspectable for a while (clients read its exit code right after).
+      const cur = this.#o.store.find(s.containerId);
+      if (cur) {
+        cur.execIds = cur.execIds.filter((e) => e !== execId);
+        this.#o.store.update(cur);
+      }
+      setTimeout(() => this.#execs.delete(execId), EXEC_KEEP_MS).unref();
     });
     if (!task.attach) return null;
     const conn = task.attach;
