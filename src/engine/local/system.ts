@@ -1,5 +1,6 @@
 /** SystemApi: ping, version, info — facts about this daemon and its host. */
 import { readFileSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import type { SystemApi } from '../engine.ts';
 import { API_VERSION, BERTH_VERSION, MIN_API_VERSION } from '../version.ts';
@@ -28,6 +29,25 @@ function osName(): string {
     return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text)?.[1] ?? 'Linux';
   } catch {
     return 'Linux';
+  }
+}
+
+/** Names of the filesystem under the data root, as Docker reports them. */
+const FS_NAMES: Record<number, string> = {
+  61267: 'extfs',
+  1481003842: 'xfs',
+  2435016766: 'btrfs',
+  16914836: 'tmpfs',
+  2035054128: 'overlayfs',
+  801189825: 'zfs',
+};
+
+async function backingFilesystem(path: string): Promise<string> {
+  try {
+    const st = await statfs(path);
+    return FS_NAMES[st.type] ?? `0x${st.type.toString(16)}`;
+  } catch {
+    return 'unknown';
   }
 }
 
@@ -68,7 +88,7 @@ export function createSystemApi(d: SystemDeps): SystemApi {
         ContainersStopped: all.length - running - paused,
         Images: await d.imageCount(),
         Driver: 'overlay2',
-        DriverStatus: [['Backing Filesystem', 'overlayfs layers, one directory per layer']],
+        DriverStatus: [['Backing Filesystem', await backingFilesystem(d.dataRoot)]],
         MemoryLimit: true,
         SwapLimit: false,
         CpuCfsPeriod: true,
@@ -96,7 +116,7 @@ export function createSystemApi(d: SystemDeps): SystemApi {
         DefaultRuntime: d.runtime.name,
         Runtimes: { [d.runtime.name]: { path: d.runtime.path } },
         Warnings: d.cgroups.warnings,
-        SecurityOptions: ['name=cgroupns'],
+        SecurityOptions: d.cgroups.version === '2' ? ['name=cgroupns'] : [],
         Plugins: { Volume: [], Network: ['host', 'none'], Log: ['k8s-file'] },
       };
     },
