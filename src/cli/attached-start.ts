@@ -32,22 +32,25 @@ const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQU
 export async function startAttached(ctx: CommandContext, engine: Engine, opts: StartAttachedOptions): Promise<number> {
   const detachKeys = parseDetachKeys(opts.detachKeys ?? DEFAULT_DETACH_KEYS);
   const attached = opts.stdin || opts.stdout || opts.stderr;
-  const session = attached
-    ? await engine.containers.attach(opts.id, {
+  // Attach and wait are both in place before start, and neither needs the other: one round trip for both.
+  const attaching = attached
+    ? engine.containers.attach(opts.id, {
         stream: true,
         stdin: opts.stdin,
         stdout: opts.stdout,
         stderr: opts.stderr,
         detachKeys: opts.detachKeys,
       })
-    : undefined;
-  let wait: Awaited<ReturnType<Engine['containers']['wait']>>;
-  try {
-    wait = await engine.containers.wait(opts.id, { condition: opts.autoRemove ? 'removed' : 'next-exit' });
-  } catch (err) {
+    : Promise.resolve(undefined);
+  const waiting = engine.containers.wait(opts.id, { condition: opts.autoRemove ? 'removed' : 'next-exit' });
+  const [attachedResult, waitResult] = await Promise.allSettled([attaching, waiting]);
+  const session = attachedResult.status === 'fulfilled' ? attachedResult.value : undefined;
+  if (attachedResult.status === 'rejected') throw attachedResult.reason;
+  if (waitResult.status === 'rejected') {
     session?.close();
-    throw err;
+    throw waitResult.reason;
   }
+  const wait = waitResult.value;
   try {
     await engine.containers.start(opts.id);
   } catch (err) {

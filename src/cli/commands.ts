@@ -2,7 +2,29 @@
  * The command table: names, aliases and one-line summaries, with a loader per
  * command so only the module of the command being run is imported.
  */
+import type { FlagSpec } from './argv.ts';
 import type { CommandModule } from './command.ts';
+
+/** Global options, parsed before the command name. */
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { long: 'config', type: 'string', description: 'Location of client config files', hidden: true },
+  { long: 'debug', short: 'D', type: 'bool', description: 'Enable debug mode' },
+  {
+    long: 'host',
+    short: 'H',
+    type: 'string',
+    description:
+      'Daemon socket to connect to (default $BERTH_HOST, then $DOCKER_HOST, then unix:///run/berth/berth.sock)',
+  },
+  {
+    long: 'log-level',
+    short: 'l',
+    type: 'string',
+    description: 'Set the logging level ("debug", "info", "warn", "error", "fatal")',
+    default: 'info',
+  },
+  { long: 'version', short: 'v', type: 'bool', description: 'Print version information and quit' },
+];
 
 /** One command: its canonical path (`container run`), the other ways to call it, and its loader. */
 export interface CommandEntry {

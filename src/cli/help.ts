@@ -4,28 +4,7 @@
  */
 import type { FlagSpec } from './argv.ts';
 import type { CommandSpec } from './command.ts';
-import { COMMANDS, type CommandEntry, GROUPS } from './commands.ts';
-
-/** Global options, parsed before the command name. */
-export const GLOBAL_FLAGS: FlagSpec[] = [
-  { long: 'config', type: 'string', description: 'Location of client config files', hidden: true },
-  { long: 'debug', short: 'D', type: 'bool', description: 'Enable debug mode' },
-  {
-    long: 'host',
-    short: 'H',
-    type: 'string',
-    description:
-      'Daemon socket to connect to (default $BERTH_HOST, then $DOCKER_HOST, then unix:///run/berth/berth.sock)',
-  },
-  {
-    long: 'log-level',
-    short: 'l',
-    type: 'string',
-    description: 'Set the logging level ("debug", "info", "warn", "error", "fatal")',
-    default: 'info',
-  },
-  { long: 'version', short: 'v', type: 'bool', description: 'Print version information and quit' },
-];
+import { COMMANDS, type CommandEntry, GLOBAL_FLAGS, GROUPS } from './commands.ts';
 
 /** pflag's option listing: `  -d, --detach       Run …`, descriptions aligned. */
 export function formatFlags(flags: readonly FlagSpec[]): string {

@@ -132,6 +132,70 @@ test('run attaches, registers the wait, starts, and exits with the container’s
   assert.deepEqual(calls, ['containers.create', 'containers.attach', 'containers.wait', 'containers.start']);
 });
 
+test('run sends attach and wait together and starts only once both are in place', async () => {
+  const calls: string[] = [];
+  const later = <T>(ms: number, what: string, value: T) =>
+    new Promise<T>((resolve) =>
+      setTimeout(() => {
+        calls.push(what);
+        resolve(value);
+      }, ms),
+    );
+  const engine = fakeEngine(calls, {
+    containers: {
+      create: async () => ({ Id: 'c1', Warnings: [] }),
+      attach: () => later(20, 'attached', outputSession([])),
+      wait: () => later(5, 'waiting', { result: Promise.resolve<WaitResponse>({ StatusCode: 0 }) }),
+      start: async () => {},
+    },
+  });
+  assert.equal((await berth(['run', 'busybox'], engine)).code, 0);
+  assert.deepEqual(calls, [
+    'containers.create',
+    'containers.attach',
+    'containers.wait',
+    'waiting',
+    'attached',
+    'containers.start',
+  ]);
+});
+
+test('run does not start when the attach or the wait fails, and closes an attached session', async () => {
+  let closed = 0;
+  const failing = (which: 'attach' | 'wait') => {
+    const calls: string[] = [];
+    const engine = fakeEngine(calls, {
+      containers: {
+        create: async () => ({ Id: 'c1', Warnings: [] }),
+        attach: async () => {
+          if (which === 'attach') throw new BerthError('conflict', 'You cannot attach to a stopped container');
+          return { ...outputSession([]), close: () => closed++ };
+        },
+        wait: async () => {
+          if (which === 'wait') throw new BerthError('not-found', 'No such container: c1');
+          return { result: new Promise<WaitResponse>(() => {}) };
+        },
+      },
+    });
+    return { calls, engine };
+  };
+  const a = failing('attach');
+  assert.deepEqual(await berth(['run', 'busybox'], a.engine), {
+    code: 125,
+    stdout: '',
+    stderr: 'berth: Error response from daemon: You cannot attach to a stopped container\n',
+  });
+  assert.equal(a.calls.includes('containers.start'), false);
+  const w = failing('wait');
+  assert.deepEqual(await berth(['run', 'busybox'], w.engine), {
+    code: 125,
+    stdout: '',
+    stderr: 'berth: Error response from daemon: No such container: c1\n',
+  });
+  assert.equal(w.calls.includes('containers.start'), false);
+  assert.equal(closed, 1);
+});
+
 test('run -d prints the full ID', async () => {
   const calls: string[] = [];
   const engine = fakeEngine(calls, {

@@ -4,14 +4,14 @@
  * module is imported only once it is known, and the engine is connected only
  * when the command asks for it.
  */
-import { readFileSync } from 'node:fs';
 import type { Engine } from '../engine/engine.ts';
 import { parseArgs, UsageError } from './argv.ts';
 import type { CommandContext } from './command.ts';
-import { findCommand, GROUPS } from './commands.ts';
+import { findCommand, GLOBAL_FLAGS, GROUPS } from './commands.ts';
 import { describeError } from './errors.ts';
-import { commandHelp, GLOBAL_FLAGS, groupHelp, topHelp } from './help.ts';
-import { CLI_VERSION } from './version.ts';
+
+// Help and the version are imported when asked for: each module on the way to a command costs start-up time.
+const help = () => import('./help.ts');
 
 /** What `main` needs from the process. */
 export interface MainOptions {
@@ -45,18 +45,18 @@ export async function main(argv: readonly string[], opts: MainOptions): Promise<
     throw err;
   }
   if (global.bool('version')) {
-    stdout.write(`Berth version ${CLI_VERSION}\n`);
+    stdout.write(`Berth version ${(await import('./version.ts')).CLI_VERSION}\n`);
     return 0;
   }
   const words = global.args;
   if (words.length === 0) {
-    stdout.write(topHelp());
+    stdout.write((await help()).topHelp());
     return 0;
   }
   if (global.help) return main([...words, '--help'], opts);
   if (words[0] === 'help') {
     if (words.length === 1) {
-      stdout.write(topHelp());
+      stdout.write((await help()).topHelp());
       return 0;
     }
     return main([...words.slice(1), '--help'], opts);
@@ -68,7 +68,7 @@ export async function main(argv: readonly string[], opts: MainOptions): Promise<
     if (group !== undefined) {
       const sub = words[1];
       if (sub === undefined || sub === '--help' || sub === '-h') {
-        stdout.write(groupHelp(group.name));
+        stdout.write((await help()).groupHelp(group.name));
         return 0;
       }
       return fail(`unknown command: berth ${group.name} ${sub}`, `berth ${group.name}`);
@@ -98,7 +98,7 @@ export async function main(argv: readonly string[], opts: MainOptions): Promise<
     return report(err);
   }
   if (parsed.help) {
-    stdout.write(commandHelp(entry, spec, invocation));
+    stdout.write((await help()).commandHelp(entry, spec, invocation));
     return 0;
   }
   const n = parsed.args.length;
@@ -134,11 +134,15 @@ export async function main(argv: readonly string[], opts: MainOptions): Promise<
     },
     stdout,
     stderr,
-    stdin: opts.stdin,
+    // A getter: opts.stdin may be built on first use.
+    get stdin() {
+      return opts.stdin;
+    },
     terminalOut: stdout,
     host: {
       env: (name) => opts.env[name],
-      readFile: (path) => readFileSync(path, 'utf8'),
+      // Not an ES import of node:fs: building its facade loads fs/promises, streams and readline (~10 ms).
+      readFile: (path) => process.getBuiltinModule('node:fs').readFileSync(path, 'utf8'),
     },
     now: () => Date.now(),
   };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -242,13 +242,20 @@ test('attach() hijacks the connection, decodes stdcopy frames and relays stdin',
 });
 
 test('attach() to a TTY container yields raw bytes as stdout, and close() ends the output', async () => {
-  route('GET /v1.47/containers/tty/json', (_req, res) => sendJson(res, 200, inspectOf(true)));
   upgrades.set('POST /v1.47/containers/tty/attach', (_req, socket) => {
-    socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n$ ');
+    socket.write(
+      'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n$ ',
+    );
   });
   const e = engine();
+  const before = seen.length;
   const session = await e.containers.attach('tty', { stream: true, stdout: true });
   assert.equal(session.tty, true);
+  // The Content-Type said raw-stream: no inspect was needed.
+  assert.deepEqual(
+    seen.slice(before).map((s) => `${s.method} ${s.url}`),
+    ['POST /v1.47/containers/tty/attach?stream=1&stdout=1'],
+  );
   const it = session.output[Symbol.asyncIterator]();
   const first = await it.next();
   assert.equal(first.done, false);
@@ -258,9 +265,38 @@ test('attach() to a TTY container yields raw bytes as stdout, and close() ends t
   e.close();
 });
 
-test('attach() to a missing container fails with not-found before hijacking', async () => {
+test('attach() without a Content-Type on the upgrade reads the TTY setting from inspect', async () => {
+  route('GET /v1.47/containers/old/json', (_req, res) => sendJson(res, 200, inspectOf(true)));
+  upgrades.set('POST /v1.47/containers/old/attach', (_req, socket) => {
+    socket.end('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nraw');
+  });
   const e = engine();
-  await assert.rejects(e.containers.attach('nope', { stream: true }), (err) => isCode(err, 'not-found'));
+  const before = seen.length;
+  const session = await e.containers.attach('old', { stream: true, stdout: true });
+  assert.deepEqual(
+    seen.slice(before).map((s) => `${s.method} ${s.url}`),
+    ['POST /v1.47/containers/old/attach?stream=1&stdout=1', 'GET /v1.47/containers/old/json'],
+  );
+  assert.equal(session.tty, true);
+  assert.deepEqual(await collect(session.output), [['stdout', 'raw']]);
+  e.close();
+});
+
+test("attach() to a missing container fails with the daemon's not-found answer to the upgrade", async () => {
+  upgrades.set('POST /v1.47/containers/nope/attach', (_req, socket) => {
+    const body = JSON.stringify({ message: 'No such container: nope' });
+    socket.end(
+      `HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  const e = engine();
+  await assert.rejects(e.containers.attach('nope', { stream: true }), (err) => {
+    assert.ok(err instanceof BerthError);
+    assert.equal(err.code, 'not-found');
+    assert.equal(err.message, 'No such container: nope');
+    assert.equal(isTransportError(err), false);
+    return true;
+  });
   e.close();
 });
 
@@ -299,20 +335,45 @@ test('exec start with Detach is a plain request and returns null', async () => {
   e.close();
 });
 
-test('logs() reads the TTY setting from inspect and decodes frames', async () => {
-  route('GET /v1.47/containers/web/json', (_req, res) => sendJson(res, 200, inspectOf(false)));
+test('logs() takes the TTY setting from the Content-Type and decodes frames', async () => {
   route('GET /v1.47/containers/web/logs', (_req, res) => {
-    res.writeHead(200);
+    res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream' });
     res.write(encodeFrame({ stream: 'stdout', data: enc.encode('a\n') }));
     res.end(encodeFrame({ stream: 'stderr', data: enc.encode('b\n') }));
   });
   const e = engine();
+  const before = seen.length;
   const logs = await e.containers.logs('web', { stdout: true, stderr: true, tail: 5, since: 10 });
-  assert.equal(seen.at(-1)!.url, '/v1.47/containers/web/logs?stdout=1&stderr=1&since=10.000000000&tail=5');
+  assert.deepEqual(
+    seen.slice(before).map((s) => s.url),
+    ['/v1.47/containers/web/logs?stdout=1&stderr=1&since=10.000000000&tail=5'],
+  );
+  assert.equal(logs.tty, false);
   assert.deepEqual(await collect(logs.output), [
     ['stdout', 'a\n'],
     ['stderr', 'b\n'],
   ]);
+  e.close();
+});
+
+test('logs() without a Content-Type reads the TTY setting from inspect', async () => {
+  route('GET /v1.47/containers/old/json', (_req, res) => sendJson(res, 200, inspectOf(true)));
+  route('GET /v1.47/containers/old/logs', (_req, res) => {
+    res.writeHead(200);
+    res.end('raw\n');
+  });
+  const e = engine();
+  const logs = await e.containers.logs('old', { stdout: true });
+  assert.equal(seen.at(-1)!.url, '/v1.47/containers/old/json');
+  assert.equal(logs.tty, true);
+  assert.deepEqual(await collect(logs.output), [['stdout', 'raw\n']]);
+  e.close();
+});
+
+test('logs() of a missing container fails with not-found', async () => {
+  route('GET /v1.47/containers/nope/logs', (_req, res) => sendJson(res, 404, { message: 'No such container: nope' }));
+  const e = engine();
+  await assert.rejects(e.containers.logs('nope', { stdout: true }), (err) => isCode(err, 'not-found'));
   e.close();
 });
 
@@ -358,5 +419,135 @@ test('a daemon that does not answer gives unavailable with the socket and a hint
     return true;
   });
   await assert.rejects(e.containers.attach('x', { stream: true }), (err) => isCode(err, 'unavailable'));
+  e.close();
+});
+
+test('requests reuse one idle connection, and close() drops it', async () => {
+  const sockets = new Set<unknown>();
+  route('GET /v1.47/containers/json', (req, res) => {
+    sockets.add(req.socket);
+    sendJson(res, 200, []);
+  });
+  const e = engine();
+  assert.deepEqual(await e.containers.list(), []);
+  assert.deepEqual(await e.containers.list(), []);
+  assert.deepEqual(await e.containers.list({ all: true }), []);
+  assert.equal(sockets.size, 1);
+  const socket = [...sockets][0] as Socket;
+  e.close();
+  await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+});
+
+test('an idle connection the daemon closed is not reused', async () => {
+  const sockets = new Set<Socket>();
+  route('GET /v1.47/info', (req, res) => {
+    sockets.add(req.socket as Socket);
+    sendJson(res, 200, { ID: 'x' });
+  });
+  const e = engine();
+  await e.system.info();
+  const [first] = sockets;
+  first!.destroy();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(await e.system.info(), { ID: 'x' });
+  assert.equal(sockets.size, 2);
+  e.close();
+});
+
+test('logs() with a signal: aborting ends a followed stream quietly', async () => {
+  route('GET /v1.47/containers/follow/logs', (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream' });
+    res.write(encodeFrame({ stream: 'stdout', data: enc.encode('line\n') }));
+  });
+  const e = engine();
+  const ac = new AbortController();
+  const logs = await e.containers.logs('follow', { stdout: true, follow: true, signal: ac.signal });
+  const got: string[] = [];
+  for await (const c of logs.output) {
+    got.push(dec.decode(c.data));
+    ac.abort();
+  }
+  assert.deepEqual(got, ['line\n']);
+  await assert.rejects(e.containers.logs('follow', { stdout: true, signal: ac.signal }), { name: 'AbortError' });
+  e.close();
+});
+
+/** Ends the connection when it comes up in a raw daemon's reply. */
+const END = Symbol('end');
+
+/**
+ * A raw daemon: answers each request with the next of `replies`, written
+ * piece by piece a moment apart; `END` closes the connection.
+ */
+async function rawDaemon(replies: (string | typeof END)[][]): Promise<{ host: string; requests: string[] }> {
+  const path = join(dir, `raw-${replies.length}-${Date.now()}.sock`);
+  const requests: string[] = [];
+  const srv = net.createServer((socket) => {
+    let pending = '';
+    socket.on('data', async (d: Buffer) => {
+      pending += d.toString('latin1');
+      const end = pending.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = /content-length: (\d+)/i.exec(pending.slice(0, end));
+      if (pending.length < end + 4 + Number(length?.[1] ?? 0)) return;
+      requests.push(pending);
+      pending = '';
+      for (const piece of replies.shift() ?? [END]) {
+        if (piece === END) socket.end();
+        else socket.write(piece);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(path, resolve));
+  after(() => srv.close());
+  return { host: `unix://${path}`, requests };
+}
+
+test('responses are read however the daemon frames and splits them', async () => {
+  const raw = await rawDaemon([
+    // Chunked, with an extension and a trailer, split mid-line and mid-chunk.
+    [
+      'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r',
+      '\n5;ext=1\r\n[{"Id',
+      '\r\n7\r\n":"a"}',
+      ']\r',
+      '\n0\r\nX-Trailer: 1\r\n\r\n',
+    ],
+    // An interim 100 Continue, then a body split across writes.
+    ['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[', ']'],
+    // An error whose message is plain text in a chunked body.
+    ['HTTP/1.1 409 Conflict\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbusy\r\n0\r\n\r\n'],
+    // No length: the body runs until the daemon closes the connection.
+    ['HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"ID":', '"raw"}', END],
+    // A 500 with an empty body: the reason phrase is the message.
+    ['HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n'],
+  ]);
+  const e = createRemoteEngine({ host: raw.host });
+  assert.deepEqual(await e.containers.list(), [{ Id: 'a' }]);
+  assert.deepEqual(await e.images.list(), []);
+  await assert.rejects(e.containers.remove('x'), (err) => isCode(err, 'conflict') && err.message === 'busy');
+  assert.deepEqual(await e.system.info(), { ID: 'raw' });
+  await assert.rejects(e.system.info(), (err) => isCode(err, 'internal') && err.message === 'Internal Server Error');
+  assert.equal(raw.requests.length, 5);
+  assert.match(
+    raw.requests[0]!,
+    /^GET \/v1\.47\/containers\/json HTTP\/1\.1\r\nHost: localhost\r\nUser-Agent: Berth-Client\/[^\r]+\r\n\r\n$/,
+  );
+  assert.match(raw.requests[2]!, /^DELETE \/v1\.47\/containers\/x HTTP\/1\.1\r\n/);
+  e.close();
+});
+
+test('a connection that breaks mid-body fails the read, and one that closes before answering is a transport error', async () => {
+  const raw = await rawDaemon([['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[1,', END], [END]]);
+  const e = createRemoteEngine({ host: raw.host });
+  await assert.rejects(e.containers.list(), { message: 'aborted', code: 'ECONNRESET' });
+  await assert.rejects(e.containers.list(), (err) => {
+    assert.ok(err instanceof BerthError);
+    assert.equal(err.code, 'unavailable');
+    assert.equal(err.message, 'error during connect: socket hang up');
+    assert.equal(isTransportError(err), true);
+    return true;
+  });
   e.close();
 });

@@ -1,8 +1,8 @@
 /**
  * The Engine over HTTP to berthd: each method is one Docker Engine API call
- * (two where the API needs the container's TTY setting first), sent the way
- * the docker CLI sends it. No behaviour of its own: defaults and validation
- * are the daemon's.
+ * (two when a daemon older than API 1.42 leaves a stream's TTY setting to be
+ * looked up), sent the way the docker CLI sends it. No behaviour of its own:
+ * defaults and validation are the daemon's.
  */
 import { BerthError } from '../../lib/errors.ts';
 import type { ContainersApi, Engine, ExecApi, ImagesApi, SystemApi } from '../engine.ts';
@@ -19,16 +19,21 @@ import type {
   VersionInfo,
   WaitResponse,
 } from '../types.ts';
-import { ioSession, outputStream } from './streams.ts';
 import {
   createTransport,
   DEFAULT_HOST,
   pathSegment as seg,
-  readBody,
   readJson,
   streamError,
   type Transport,
 } from './transport.ts';
+
+/** The stream decoders, imported by the calls that stream (start-up time is per module). */
+const streams = () => import('./streams.ts');
+
+/** The Content-Types of attach and logs streams (API 1.42+): stdcopy frames, or a TTY's raw bytes. */
+const MULTIPLEXED_STREAM = 'application/vnd.docker.multiplexed-stream';
+const RAW_STREAM = 'application/vnd.docker.raw-stream';
 
 /** Options of {@link createRemoteEngine}. */
 export interface RemoteEngineOptions {
@@ -51,17 +56,27 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
 
   async function call(o: Parameters<Transport['request']>[0]): Promise<void> {
     const res = await t.request(o);
-    res.resume();
+    res.discard();
   }
   async function json<T>(o: Parameters<Transport['request']>[0]): Promise<T> {
     const res = await t.request(o);
     return readJson<T>(res);
   }
+  /**
+   * Whether a stream is a TTY's raw bytes: the daemon says so in its
+   * Content-Type (API 1.42+); without one, the container's config does.
+   */
+  async function isTty(id: string, contentType: string | undefined): Promise<boolean> {
+    const type = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
+    if (type === MULTIPLEXED_STREAM) return false;
+    if (type === RAW_STREAM) return true;
+    return (await inspect(id)).Config.Tty === true;
+  }
 
   const system: SystemApi = {
     ping: async () => {
       const res = await t.request({ method: 'GET', path: '/_ping', versioned: false });
-      await readBody(res);
+      await res.bytes();
     },
     version: () => json<VersionInfo>({ method: 'GET', path: '/version' }),
     info: () => json<SystemInfo>({ method: 'GET', path: '/info' }),
@@ -93,7 +108,7 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
         path: `/containers/${seg(id)}/wait`,
         query: { condition: o.condition },
       });
-      const result = readBody(res).then(
+      const result = res.bytes().then(
         (buf) => {
           const text = buf.toString('utf8').trim();
           if (text === '') throw streamError(new Error('unexpected EOF'), 'error waiting for container');
@@ -114,7 +129,6 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return { result };
     },
     async logs(id, o = {}) {
-      const info = await inspect(id);
       const res = await t.request({
         method: 'GET',
         path: `/containers/${seg(id)}/logs`,
@@ -129,10 +143,17 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
         },
         signal: o.signal,
       });
-      return outputStream({ source: res, tty: info.Config.Tty === true, signal: o.signal });
+      let tty: boolean;
+      try {
+        tty = await isTty(id, res.headers['content-type']);
+      } catch (err) {
+        res.discard();
+        throw err;
+      }
+      const { outputStream } = await streams();
+      return outputStream({ source: res.stream(), tty, signal: o.signal });
     },
     async attach(id, o = {}) {
-      const info = await inspect(id);
       const conn = await t.hijack({
         method: 'POST',
         path: `/containers/${seg(id)}/attach`,
@@ -145,7 +166,15 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
           detachKeys: o.detachKeys,
         },
       });
-      return ioSession({ ...conn, tty: info.Config.Tty === true });
+      let tty: boolean;
+      try {
+        tty = await isTty(id, conn.contentType);
+      } catch (err) {
+        conn.socket.destroy();
+        throw err;
+      }
+      const { ioSession } = await streams();
+      return ioSession({ ...conn, tty });
     },
     resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
   };
@@ -161,6 +190,7 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
         return null;
       }
       const conn = await t.hijack({ method: 'POST', path, body: request });
+      const { ioSession } = await streams();
       return ioSession({ ...conn, tty: body.Tty === true });
     },
     inspect: (execId) => json<ExecInspect>({ method: 'GET', path: `/exec/${seg(execId)}/json` }),
@@ -182,7 +212,7 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
         path: `/images/${seg(name)}`,
         query: { force: o.force, noprune: o.noprune },
       });
-      const text = (await readBody(res)).toString('utf8').trim();
+      const text = (await res.bytes()).toString('utf8').trim();
       return text === '' ? [] : (JSON.parse(text) as ImageDeleteItem[]);
     },
     bootstrap: (body) => json<ImageInspect>({ method: 'POST', path: '/berth/images/bootstrap', body }),

@@ -1,7 +1,7 @@
 /**
  * Marks the BerthErrors that report a failure to reach the daemon (or a broken
  * connection) rather than the daemon's answer. Kept apart from the transport so
- * error reporting can ask without loading node:http.
+ * error reporting can ask without loading it (and node:net).
  */
 import type { BerthError } from '../../lib/errors.ts';
 
