@@ -107,8 +107,11 @@ test('a restarted berthd removes tasks that no container record knows', async ()
   });
   assert.equal(made.status, 0);
   assert.ok(existsSync(join(crunRoot, 'orphan-1')));
+  // And an exec session's files, as a kill during an exec leaves them.
+  mkdirSync(join(d.execRoot, 'exec', 'stale-exec'), { recursive: true });
   await d.restart();
   assert.equal(existsSync(join(crunRoot, 'orphan-1')), false);
+  assert.equal(existsSync(join(d.execRoot, 'exec', 'stale-exec')), false);
   const st = (await d.api('GET', '/containers/host/json')).body as { State: { Running: boolean } };
   assert.equal(st.State.Running, true);
   assert.equal(d.berth(['rm', '-f', 'host']).code, 0);

@@ -351,6 +351,15 @@ export class TaskRuntime {
     }
   }
 
+  /**
+   * Removes every exec session's directory. Exec sessions live in berthd's
+   * memory only, so after a restart none of them can be reached again.
+   */
+  async clearExecSessions(): Promise<void> {
+    const dir = join(this.#execRoot, 'exec');
+    for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
+  }
+
   async removeExec(execId: string): Promise<void> {
     await rm(join(this.#execRoot, 'exec', execId), { recursive: true, force: true });
   }

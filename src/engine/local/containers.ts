@@ -146,6 +146,7 @@ export class ContainerService implements ContainersApi {
     this.#o.runtime.watchExits((id) => {
       void this.#handleExit(id);
     });
+    await this.#o.runtime.clearExecSessions();
     const known = new Set(this.#o.store.all().map((r) => r.id));
     // Tasks whose record is gone (a crash during rm) are debris: kill and delete them.
     for (const id of await this.#o.runtime.listStates()) {
