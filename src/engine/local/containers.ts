@@ -8,9 +8,9 @@
  * and outlive berthd; `recover()` reconciles records with them at start-up.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname as hostHostname } from 'node:os';
-import { isAbsolute, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
   AttachOptions,
@@ -23,7 +23,6 @@ import type {
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
-  Filters,
   IoSession,
   LogsOptions,
   OutputChunk,
@@ -39,9 +38,8 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
-import { hardLimits, RLIMIT_ROWS } from '../../host/rlimits.ts';
-import type { OciUser } from '../../oci/runtime-spec.ts';
-import { type BindMount, buildOciSpec, DEFAULT_CAPS } from '../../core/containers/spec.ts';
+import { hardLimits } from '../../host/rlimits.ts';
+import { buildOciSpec, DEFAULT_CAPS } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
   type ContainerRecord,
@@ -54,6 +52,17 @@ import {
 import type { AttachConnection } from '../../core/runtime/attach.ts';
 import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
+import {
+  exitCodeForStartError,
+  mergeConfig,
+  mergeEnv,
+  normalizeNetworkMode,
+  parseBinds,
+  validateUlimits,
+} from './container-config.ts';
+import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
+import { mkdirInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
+import { closedConnection, deferredConnection, sessionFrom } from './stdio-sessions.ts';
 
 /** What a container needs of its image. */
 export interface ContainerImage {
@@ -115,8 +124,6 @@ interface PendingAttach {
 
 /** How long a finished exec session stays inspectable. */
 const EXEC_KEEP_MS = 5 * 60_000;
-
-const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export class ContainerService implements ContainersApi {
   readonly #o: ContainerServiceOptions;
@@ -812,411 +819,4 @@ function validateSize(opts: ResizeOptions): void {
   if (!Number.isInteger(opts.h) || !Number.isInteger(opts.w) || opts.h < 0 || opts.w < 0) {
     throw invalidArgument('invalid resize dimensions');
   }
-}
-
-/** Docker's exit codes for a start that failed: 127 not found, 126 not executable, else 128. */
-export function exitCodeForStartError(message: string): number {
-  if (/executable file not found|no such file or directory/i.test(message)) return 127;
-  if (/permission denied|is a directory/i.test(message)) return 126;
-  return 128;
-}
-
-export function normalizeNetworkMode(mode: string | undefined): string {
-  const m = mode ?? '';
-  // Until bridge networking exists, the default network is a private namespace with loopback only.
-  if (m === '' || m === 'default' || m === 'bridge' || m === 'none') return 'none';
-  if (m === 'host') return 'host';
-  throw new BerthError('not-implemented', `network mode "${m}" is not supported yet (use none or host)`);
-}
-
-/** Parses `-v` binds: `/host:/ctr[:ro|rw]`. Named volumes come later. */
-export function parseBinds(binds: string[]): BindMount[] {
-  return binds.map((b) => {
-    const parts = b.split(':');
-    if (parts.length < 2 || parts.length > 3) throw invalidArgument(`invalid volume specification: '${b}'`);
-    const [source = '', destination = '', mode = 'rw'] = parts;
-    if (!isAbsolute(source)) {
-      throw new BerthError(
-        'not-implemented',
-        `named volumes are not supported yet: '${b}' (use an absolute host path)`,
-      );
-    }
-    if (!isAbsolute(destination)) {
-      throw invalidArgument(
-        `invalid mount config for type "bind": invalid mount path: '${destination}' mount path must be absolute`,
-      );
-    }
-    const modes = mode.split(',');
-    for (const m of modes) {
-      if (!['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(m)) {
-        throw invalidArgument(`invalid mode: ${mode}`);
-      }
-    }
-    return { source: normalize(source), destination: normalize(destination), readonly: modes.includes('ro') };
-  });
-}
-
-/**
- * Checks `--ulimit` values: known names, soft ≤ hard, and hard within what
- * berthd itself has (it cannot raise a hard limit, and crun would fail late).
- */
-export function validateUlimits(
-  ulimits: { Name: string; Soft: number; Hard: number }[],
-  hard: Record<string, number>,
-): void {
-  for (const u of ulimits) {
-    if (!(u.Name in RLIMIT_ROWS)) throw invalidArgument(`invalid ulimit type: ${u.Name}`);
-    if (u.Soft > u.Hard) {
-      throw invalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
-    }
-    const max = hard[u.Name];
-    if (max !== undefined && u.Hard > max) {
-      throw invalidArgument(
-        `ulimit ${u.Name}=${u.Soft}:${u.Hard} exceeds the hard limit berthd runs with (${max}); berthd cannot raise it`,
-      );
-    }
-  }
-}
-
-/** Env lists merged by key, later wins, order kept. */
-export function mergeEnv(base: string[], over: string[]): string[] {
-  const out = new Map<string, string>();
-  for (const e of [...base, ...over]) {
-    const k = e.includes('=') ? e.slice(0, e.indexOf('=')) : e;
-    out.set(k, e);
-  }
-  return [...out.values()];
-}
-
-/** The container's Config as Docker computes it: the image's config overridden by the request. */
-export function mergeConfig(image: ContainerConfig, req: ContainerCreateRequest): ContainerConfig {
-  // `--entrypoint ""` arrives as [""] from the docker CLI: it means "no entrypoint".
-  const entrypoint = req.Entrypoint?.length === 1 && req.Entrypoint[0] === '' ? [] : req.Entrypoint;
-  const entrypointGiven = entrypoint !== undefined && entrypoint !== null;
-  const cmdGiven = req.Cmd !== undefined && req.Cmd !== null && req.Cmd.length > 0;
-  let env = mergeEnv(image.Env ?? [], req.Env ?? []);
-  if (!env.some((e) => e.startsWith('PATH='))) env = [DEFAULT_PATH, ...env];
-  return {
-    Hostname: req.Hostname ?? '',
-    Domainname: req.Domainname ?? '',
-    User: req.User || image.User || '',
-    AttachStdin: req.AttachStdin === true,
-    AttachStdout: req.AttachStdout === true,
-    AttachStderr: req.AttachStderr === true,
-    ExposedPorts: { ...(image.ExposedPorts ?? {}), ...(req.ExposedPorts ?? {}) },
-    Tty: req.Tty === true,
-    OpenStdin: req.OpenStdin === true,
-    StdinOnce: req.StdinOnce === true,
-    Env: env,
-    Cmd: cmdGiven ? req.Cmd : entrypointGiven ? [] : (image.Cmd ?? []),
-    Image: req.Image,
-    Volumes: { ...(image.Volumes ?? {}), ...(req.Volumes ?? {}) },
-    WorkingDir: req.WorkingDir || image.WorkingDir || '',
-    Entrypoint: entrypointGiven ? entrypoint : (image.Entrypoint ?? null),
-    Labels: { ...(image.Labels ?? {}), ...(req.Labels ?? {}) },
-    StopSignal: req.StopSignal || image.StopSignal || undefined,
-    StopTimeout: req.StopTimeout,
-    Healthcheck: req.Healthcheck ?? image.Healthcheck,
-  };
-}
-
-const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited'];
-const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
-
-function validateFilters(filters: Filters): void {
-  for (const [k, values] of Object.entries(filters)) {
-    if (!FILTER_KEYS.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
-    if (k === 'status') {
-      for (const v of values) {
-        if (!STATUSES.includes(v)) {
-          throw invalidArgument(`invalid filter 'status=${v}'`);
-        }
-      }
-    }
-  }
-}
-
-export function matchesFilters(rec: ContainerRecord, filters: Filters): boolean {
-  const any = (key: string, pred: (v: string) => boolean): boolean => {
-    const vs = filters[key];
-    return vs === undefined || vs.length === 0 || vs.some(pred);
-  };
-  const labels = rec.config.Labels ?? {};
-  return (
-    any('id', (v) => rec.id.startsWith(v)) &&
-    any('name', (v) => {
-      try {
-        return new RegExp(v.startsWith('/') ? v.slice(1) : v).test(rec.name);
-      } catch {
-        return rec.name.includes(v);
-      }
-    }) &&
-    any('status', (v) => rec.state.status === v) &&
-    any('exited', (v) => rec.state.status === 'exited' && String(rec.state.exitCode) === v) &&
-    any('ancestor', (v) => rec.image === v || rec.imageId === v || rec.imageId.startsWith(`sha256:${v}`)) &&
-    (filters.label ?? []).every((v) => {
-      const eq = v.indexOf('=');
-      return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
-    })
-  );
-}
-
-/** Docker's human status: "Up 5 minutes", "Exited (0) 2 seconds ago", "Created". */
-export function humanStatus(rec: ContainerRecord, now = Date.now()): string {
-  switch (rec.state.status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(rec.state.startedAt))}`;
-    case 'exited':
-      return `Exited (${rec.state.exitCode}) ${humanDuration(now - Date.parse(rec.state.finishedAt))} ago`;
-    case 'created':
-      return 'Created';
-    default:
-      return rec.state.status[0]?.toUpperCase() + rec.state.status.slice(1);
-  }
-}
-
-/** Docker's units.HumanDuration. */
-export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const m = Math.floor(s / 60);
-  if (m === 1) return 'About a minute';
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(ms / 3_600_000);
-  if (h === 1) return 'About an hour';
-  if (h < 48) return `${h} hours`;
-  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
-  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
-  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
-  return `${Math.round(h / 24 / 365)} years`;
-}
-
-function mountPoints(rec: ContainerRecord): ContainerInspect['Mounts'] {
-  return parseBinds(rec.hostConfig.Binds ?? []).map((b) => ({
-    Type: 'bind',
-    Source: b.source,
-    Destination: b.destination,
-    Mode: b.readonly ? 'ro' : '',
-    RW: !b.readonly,
-    Propagation: 'rprivate',
-  }));
-}
-
-function summarize(rec: ContainerRecord): ContainerSummary {
-  const cmd = [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
-  return {
-    Id: rec.id,
-    Names: [`/${rec.name}`],
-    Image: rec.image,
-    ImageID: rec.imageId,
-    Command: cmd,
-    Created: Math.floor(Date.parse(rec.created) / 1000),
-    Ports: [],
-    Labels: rec.config.Labels ?? {},
-    State: rec.state.status,
-    Status: humanStatus(rec),
-    HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'none' },
-    NetworkSettings: { Networks: { [rec.hostConfig.NetworkMode ?? 'none']: {} } },
-    Mounts: mountPoints(rec),
-  };
-}
-
-/** Resolves a path inside `root` without leaving it (symlinks included); undefined if it escapes. */
-async function pathInRoot(root: string, path: string): Promise<string | undefined> {
-  try {
-    const real = await realpath(join(root, path));
-    const realRoot = await realpath(root);
-    return real === realRoot || real.startsWith(`${realRoot}/`) ? real : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function mkdirInRoot(root: string, dir: string): Promise<void> {
-  const parts = normalize(dir).split('/').filter(Boolean);
-  let cur = '';
-  for (const p of parts) {
-    if (p === '..') throw invalidArgument(`invalid working directory: ${dir}`);
-    cur = `${cur}/${p}`;
-    const inside = await pathInRoot(root, cur);
-    if (inside) continue;
-    const parent = await pathInRoot(root, cur.slice(0, cur.lastIndexOf('/')) || '/');
-    if (!parent) throw invalidArgument(`working directory ${dir} escapes the container root`);
-    await mkdir(join(parent, p), { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
-    if (!(await pathInRoot(root, cur))) throw invalidArgument(`working directory ${dir} escapes the container root`);
-  }
-}
-
-async function readRootFile(root: string, path: string): Promise<string> {
-  const p = await pathInRoot(root, path);
-  if (!p) return '';
-  const st = await stat(p).catch(() => undefined);
-  if (!st?.isFile()) return '';
-  return readFile(p, 'utf8');
-}
-
-/** Resolves `user[:group]` against the container's /etc/passwd and /etc/group. */
-export async function resolveUser(rootfs: string, spec: string): Promise<OciUser> {
-  if (spec === '') return { uid: 0, gid: 0, additionalGids: [0] };
-  const [userPart = '', groupPart] = spec.split(':');
-  const passwd = parseColonFile(await readRootFile(rootfs, '/etc/passwd'));
-  const groups = parseColonFile(await readRootFile(rootfs, '/etc/group'));
-  let uid: number;
-  let gid = 0;
-  let userName: string | undefined;
-  if (/^\d+$/.test(userPart)) {
-    uid = Number.parseInt(userPart, 10);
-    const ent = passwd.find((p) => p[2] === userPart);
-    if (ent) {
-      gid = Number.parseInt(ent[3] ?? '0', 10);
-      userName = ent[0];
-    }
-  } else {
-    const ent = passwd.find((p) => p[0] === userPart);
-    if (!ent) throw invalidArgument(`unable to find user ${userPart}: no matching entries in passwd file`);
-    uid = Number.parseInt(ent[2] ?? '0', 10);
-    gid = Number.parseInt(ent[3] ?? '0', 10);
-    userName = ent[0];
-  }
-  if (groupPart !== undefined && groupPart !== '') {
-    if (/^\d+$/.test(groupPart)) gid = Number.parseInt(groupPart, 10);
-    else {
-      const g = groups.find((e) => e[0] === groupPart);
-      if (!g) throw invalidArgument(`unable to find group ${groupPart}: no matching entries in group file`);
-      gid = Number.parseInt(g[2] ?? '0', 10);
-    }
-  }
-  const additional = new Set<number>([gid]);
-  if (userName !== undefined && groupPart === undefined) {
-    for (const g of groups) {
-      if ((g[3] ?? '').split(',').includes(userName)) additional.add(Number.parseInt(g[2] ?? '0', 10));
-    }
-  }
-  return { uid, gid, additionalGids: [...additional] };
-}
-
-function parseColonFile(text: string): string[][] {
-  return text
-    .split('\n')
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => l.split(':'));
-}
-
-const HOSTS_DEFAULT = [
-  '127.0.0.1\tlocalhost',
-  '::1\tlocalhost ip6-localhost ip6-loopback',
-  'fe00::0\tip6-localnet',
-  'ff00::0\tip6-mcastprefix',
-  'ff02::1\tip6-allnodes',
-  'ff02::2\tip6-allrouters',
-];
-
-async function writeEtcFiles(dir: string, rec: ContainerRecord): Promise<void> {
-  const host = rec.hostConfig.NetworkMode === 'host';
-  const hostname = rec.config.Hostname ?? rec.id.slice(0, 12);
-  await writeFile(join(dir, 'hostname'), `${hostname}\n`);
-  const hosts = host
-    ? await readFile('/etc/hosts', 'utf8').catch(() => `${HOSTS_DEFAULT.join('\n')}\n`)
-    : `${HOSTS_DEFAULT.join('\n')}\n`;
-  await writeFile(join(dir, 'hosts'), hosts);
-  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  await writeFile(join(dir, 'resolv.conf'), resolv);
-}
-
-// ---- stdio sessions ---------------------------------------------------------------
-
-function closedConnection(): AttachConnection {
-  return {
-    output: (async function* () {})(),
-    write() {},
-    closeStdin() {},
-    close() {},
-  };
-}
-
-/** A connection that buffers stdin until the real one is connected at start. */
-function deferredConnection(): { conn: AttachConnection; connect: (c: AttachConnection) => void } {
-  let real: AttachConnection | undefined;
-  let ready!: (c: AttachConnection) => void;
-  const whenReady = new Promise<AttachConnection>((r) => {
-    ready = r;
-  });
-  const queued: Uint8Array[] = [];
-  let stdinClosed = false;
-  let closed = false;
-  const conn: AttachConnection = {
-    output: (async function* () {
-      const c = await whenReady;
-      yield* c.output;
-    })(),
-    write(data) {
-      if (real) real.write(data);
-      else queued.push(data);
-    },
-    closeStdin() {
-      if (real) real.closeStdin();
-      else stdinClosed = true;
-    },
-    close() {
-      closed = true;
-      real?.close();
-      if (!real) ready(closedConnection());
-    },
-  };
-  return {
-    conn,
-    connect(c) {
-      if (closed) {
-        c.close();
-        return;
-      }
-      real = c;
-      for (const d of queued) c.write(d);
-      if (stdinClosed) c.closeStdin();
-      ready(c);
-    },
-  };
-}
-
-function sessionFrom(
-  conn: AttachConnection,
-  o: {
-    tty: boolean;
-    wantOut: boolean;
-    wantErr: boolean;
-    stdin: boolean;
-    /**
-     * Whether the client's end of input is the process's (Docker's StdinOnce;
-     * exec sessions always). Otherwise, as Docker does, the client's EOF ends
-     * this session and the process's stdin stays open for the next one.
-     */
-    stdinOnce?: boolean;
-    replay?: OutputStream;
-  },
-): IoSession {
-  const output = (async function* () {
-    if (o.replay) yield* o.replay.output;
-    for await (const chunk of conn.output) {
-      if (chunk.stream === 'stdout' && !o.wantOut) continue;
-      if (chunk.stream === 'stderr' && !o.wantErr) continue;
-      yield chunk;
-    }
-  })();
-  return {
-    tty: o.tty,
-    output,
-    write: (d) => {
-      if (o.stdin) conn.write(d);
-    },
-    closeStdin: () => {
-      if (!o.stdin) return;
-      if (o.stdinOnce === false) conn.close();
-      else conn.closeStdin();
-    },
-    close: () => conn.close(),
-  };
 }

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newTaskState, type ContainerRecord } from '../../core/containers/store.ts';
-import {
-  exitCodeForStartError,
-  humanDuration,
-  matchesFilters,
-  mergeConfig,
-  mergeEnv,
-  parseBinds,
-} from './containers.ts';
+import { exitCodeForStartError, mergeConfig, mergeEnv, parseBinds, validateUlimits } from './container-config.ts';
+import { humanDuration, matchesFilters } from './container-view.ts';
 
 test('mergeConfig follows Docker: user Cmd wins, a new Entrypoint drops the image Cmd', () => {
   const image = { Env: ['PATH=/bin', 'A=1'], Cmd: ['sh'], WorkingDir: '/w', Labels: { a: '1' } };
@@ -82,7 +76,6 @@ test('ps filters: name regexp, status, label, id prefix', () => {
 });
 
 test('ulimits are checked against names, order and berthd hard limits', async () => {
-  const { validateUlimits } = await import('./containers.ts');
   assert.doesNotThrow(() => validateUlimits([{ Name: 'nofile', Soft: 10, Hard: 20 }], { nofile: 20 }));
   assert.throws(() => validateUlimits([{ Name: 'bogus', Soft: 1, Hard: 1 }], {}), /invalid ulimit type/);
   assert.throws(() => validateUlimits([{ Name: 'nofile', Soft: 30, Hard: 20 }], {}), /soft limit/);

@@ -1,0 +1,118 @@
+/**
+ * Pure rules for a container's configuration, as Docker applies them: the
+ * image's config merged with the request, binds, network modes, ulimits, and
+ * the exit code of a start that failed.
+ */
+import type { ContainerConfig, ContainerCreateRequest } from '../types.ts';
+import { BerthError, invalidArgument } from '../../lib/errors.ts';
+import { RLIMIT_ROWS } from '../../host/rlimits.ts';
+import type { BindMount } from '../../core/containers/spec.ts';
+import { isAbsolute, normalize } from 'node:path';
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Docker's exit codes for a start that failed: 127 not found, 126 not executable, else 128. */
+export function exitCodeForStartError(message: string): number {
+  if (/executable file not found|no such file or directory/i.test(message)) return 127;
+  if (/permission denied|is a directory/i.test(message)) return 126;
+  return 128;
+}
+
+export function normalizeNetworkMode(mode: string | undefined): string {
+  const m = mode ?? '';
+  // Until bridge networking exists, the default network is a private namespace with loopback only.
+  if (m === '' || m === 'default' || m === 'bridge' || m === 'none') return 'none';
+  if (m === 'host') return 'host';
+  throw new BerthError('not-implemented', `network mode "${m}" is not supported yet (use none or host)`);
+}
+
+/** Parses `-v` binds: `/host:/ctr[:ro|rw]`. Named volumes come later. */
+export function parseBinds(binds: string[]): BindMount[] {
+  return binds.map((b) => {
+    const parts = b.split(':');
+    if (parts.length < 2 || parts.length > 3) throw invalidArgument(`invalid volume specification: '${b}'`);
+    const [source = '', destination = '', mode = 'rw'] = parts;
+    if (!isAbsolute(source)) {
+      throw new BerthError(
+        'not-implemented',
+        `named volumes are not supported yet: '${b}' (use an absolute host path)`,
+      );
+    }
+    if (!isAbsolute(destination)) {
+      throw invalidArgument(
+        `invalid mount config for type "bind": invalid mount path: '${destination}' mount path must be absolute`,
+      );
+    }
+    const modes = mode.split(',');
+    for (const m of modes) {
+      if (!['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(m)) {
+        throw invalidArgument(`invalid mode: ${mode}`);
+      }
+    }
+    return { source: normalize(source), destination: normalize(destination), readonly: modes.includes('ro') };
+  });
+}
+
+/**
+ * Checks `--ulimit` values: known names, soft ≤ hard, and hard within what
+ * berthd itself has (it cannot raise a hard limit, and crun would fail late).
+ */
+export function validateUlimits(
+  ulimits: { Name: string; Soft: number; Hard: number }[],
+  hard: Record<string, number>,
+): void {
+  for (const u of ulimits) {
+    if (!(u.Name in RLIMIT_ROWS)) throw invalidArgument(`invalid ulimit type: ${u.Name}`);
+    if (u.Soft > u.Hard) {
+      throw invalidArgument(`ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
+    }
+    const max = hard[u.Name];
+    if (max !== undefined && u.Hard > max) {
+      throw invalidArgument(
+        `ulimit ${u.Name}=${u.Soft}:${u.Hard} exceeds the hard limit berthd runs with (${max}); berthd cannot raise it`,
+      );
+    }
+  }
+}
+
+/** Env lists merged by key, later wins, order kept. */
+export function mergeEnv(base: string[], over: string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...over]) {
+    const k = e.includes('=') ? e.slice(0, e.indexOf('=')) : e;
+    out.set(k, e);
+  }
+  return [...out.values()];
+}
+
+/** The container's Config as Docker computes it: the image's config overridden by the request. */
+export function mergeConfig(image: ContainerConfig, req: ContainerCreateRequest): ContainerConfig {
+  // `--entrypoint ""` arrives as [""] from the docker CLI: it means "no entrypoint".
+  const entrypoint = req.Entrypoint?.length === 1 && req.Entrypoint[0] === '' ? [] : req.Entrypoint;
+  const entrypointGiven = entrypoint !== undefined && entrypoint !== null;
+  const cmdGiven = req.Cmd !== undefined && req.Cmd !== null && req.Cmd.length > 0;
+  let env = mergeEnv(image.Env ?? [], req.Env ?? []);
+  if (!env.some((e) => e.startsWith('PATH='))) env = [DEFAULT_PATH, ...env];
+  return {
+    Hostname: req.Hostname ?? '',
+    Domainname: req.Domainname ?? '',
+    User: req.User || image.User || '',
+    AttachStdin: req.AttachStdin === true,
+    AttachStdout: req.AttachStdout === true,
+    AttachStderr: req.AttachStderr === true,
+    ExposedPorts: { ...(image.ExposedPorts ?? {}), ...(req.ExposedPorts ?? {}) },
+    Tty: req.Tty === true,
+    OpenStdin: req.OpenStdin === true,
+    StdinOnce: req.StdinOnce === true,
+    Env: env,
+    Cmd: cmdGiven ? req.Cmd : entrypointGiven ? [] : (image.Cmd ?? []),
+    Image: req.Image,
+    Volumes: { ...(image.Volumes ?? {}), ...(req.Volumes ?? {}) },
+    WorkingDir: req.WorkingDir || image.WorkingDir || '',
+    Entrypoint: entrypointGiven ? entrypoint : (image.Entrypoint ?? null),
+    Labels: { ...(image.Labels ?? {}), ...(req.Labels ?? {}) },
+    StopSignal: req.StopSignal || image.StopSignal || undefined,
+    StopTimeout: req.StopTimeout,
+    Healthcheck: req.Healthcheck ?? image.Healthcheck,
+  };
+}

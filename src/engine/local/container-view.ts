@@ -1,0 +1,108 @@
+/** How container records look through the API: list rows, filters, Docker's human status. */
+import type { ContainerInspect, ContainerSummary, Filters } from '../types.ts';
+import { invalidArgument } from '../../lib/errors.ts';
+import type { ContainerRecord } from '../../core/containers/store.ts';
+import { parseBinds } from './container-config.ts';
+
+const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited'];
+const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+export function validateFilters(filters: Filters): void {
+  for (const [k, values] of Object.entries(filters)) {
+    if (!FILTER_KEYS.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+    if (k === 'status') {
+      for (const v of values) {
+        if (!STATUSES.includes(v)) {
+          throw invalidArgument(`invalid filter 'status=${v}'`);
+        }
+      }
+    }
+  }
+}
+
+export function matchesFilters(rec: ContainerRecord, filters: Filters): boolean {
+  const any = (key: string, pred: (v: string) => boolean): boolean => {
+    const vs = filters[key];
+    return vs === undefined || vs.length === 0 || vs.some(pred);
+  };
+  const labels = rec.config.Labels ?? {};
+  return (
+    any('id', (v) => rec.id.startsWith(v)) &&
+    any('name', (v) => {
+      try {
+        return new RegExp(v.startsWith('/') ? v.slice(1) : v).test(rec.name);
+      } catch {
+        return rec.name.includes(v);
+      }
+    }) &&
+    any('status', (v) => rec.state.status === v) &&
+    any('exited', (v) => rec.state.status === 'exited' && String(rec.state.exitCode) === v) &&
+    any('ancestor', (v) => rec.image === v || rec.imageId === v || rec.imageId.startsWith(`sha256:${v}`)) &&
+    (filters.label ?? []).every((v) => {
+      const eq = v.indexOf('=');
+      return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
+    })
+  );
+}
+
+/** Docker's human status: "Up 5 minutes", "Exited (0) 2 seconds ago", "Created". */
+export function humanStatus(rec: ContainerRecord, now = Date.now()): string {
+  switch (rec.state.status) {
+    case 'running':
+      return `Up ${humanDuration(now - Date.parse(rec.state.startedAt))}`;
+    case 'exited':
+      return `Exited (${rec.state.exitCode}) ${humanDuration(now - Date.parse(rec.state.finishedAt))} ago`;
+    case 'created':
+      return 'Created';
+    default:
+      return rec.state.status[0]?.toUpperCase() + rec.state.status.slice(1);
+  }
+}
+
+/** Docker's units.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(ms / 3_600_000);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
+  return `${Math.round(h / 24 / 365)} years`;
+}
+
+export function mountPoints(rec: ContainerRecord): ContainerInspect['Mounts'] {
+  return parseBinds(rec.hostConfig.Binds ?? []).map((b) => ({
+    Type: 'bind',
+    Source: b.source,
+    Destination: b.destination,
+    Mode: b.readonly ? 'ro' : '',
+    RW: !b.readonly,
+    Propagation: 'rprivate',
+  }));
+}
+
+export function summarize(rec: ContainerRecord): ContainerSummary {
+  const cmd = [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  return {
+    Id: rec.id,
+    Names: [`/${rec.name}`],
+    Image: rec.image,
+    ImageID: rec.imageId,
+    Command: cmd,
+    Created: Math.floor(Date.parse(rec.created) / 1000),
+    Ports: [],
+    Labels: rec.config.Labels ?? {},
+    State: rec.state.status,
+    Status: humanStatus(rec),
+    HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'none' },
+    NetworkSettings: { Networks: { [rec.hostConfig.NetworkMode ?? 'none']: {} } },
+    Mounts: mountPoints(rec),
+  };
+}

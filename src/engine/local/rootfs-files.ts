@@ -1,0 +1,115 @@
+/**
+ * Files berth reads and writes in and beside a container's root filesystem:
+ * user lookup in its /etc/passwd and /etc/group, the working directory, and
+ * the hostname, hosts and resolv.conf bound in. Paths inside the rootfs never
+ * leave it, symlinks included.
+ */
+import { mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import { invalidArgument } from '../../lib/errors.ts';
+import type { OciUser } from '../../oci/runtime-spec.ts';
+import type { ContainerRecord } from '../../core/containers/store.ts';
+
+/** Resolves a path inside `root` without leaving it (symlinks included); undefined if it escapes. */
+async function pathInRoot(root: string, path: string): Promise<string | undefined> {
+  try {
+    const real = await realpath(join(root, path));
+    const realRoot = await realpath(root);
+    return real === realRoot || real.startsWith(`${realRoot}/`) ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function mkdirInRoot(root: string, dir: string): Promise<void> {
+  const parts = normalize(dir).split('/').filter(Boolean);
+  let cur = '';
+  for (const p of parts) {
+    if (p === '..') throw invalidArgument(`invalid working directory: ${dir}`);
+    cur = `${cur}/${p}`;
+    const inside = await pathInRoot(root, cur);
+    if (inside) continue;
+    const parent = await pathInRoot(root, cur.slice(0, cur.lastIndexOf('/')) || '/');
+    if (!parent) throw invalidArgument(`working directory ${dir} escapes the container root`);
+    await mkdir(join(parent, p), { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    if (!(await pathInRoot(root, cur))) throw invalidArgument(`working directory ${dir} escapes the container root`);
+  }
+}
+
+async function readRootFile(root: string, path: string): Promise<string> {
+  const p = await pathInRoot(root, path);
+  if (!p) return '';
+  const st = await stat(p).catch(() => undefined);
+  if (!st?.isFile()) return '';
+  return readFile(p, 'utf8');
+}
+
+/** Resolves `user[:group]` against the container's /etc/passwd and /etc/group. */
+export async function resolveUser(rootfs: string, spec: string): Promise<OciUser> {
+  if (spec === '') return { uid: 0, gid: 0, additionalGids: [0] };
+  const [userPart = '', groupPart] = spec.split(':');
+  const passwd = parseColonFile(await readRootFile(rootfs, '/etc/passwd'));
+  const groups = parseColonFile(await readRootFile(rootfs, '/etc/group'));
+  let uid: number;
+  let gid = 0;
+  let userName: string | undefined;
+  if (/^\d+$/.test(userPart)) {
+    uid = Number.parseInt(userPart, 10);
+    const ent = passwd.find((p) => p[2] === userPart);
+    if (ent) {
+      gid = Number.parseInt(ent[3] ?? '0', 10);
+      userName = ent[0];
+    }
+  } else {
+    const ent = passwd.find((p) => p[0] === userPart);
+    if (!ent) throw invalidArgument(`unable to find user ${userPart}: no matching entries in passwd file`);
+    uid = Number.parseInt(ent[2] ?? '0', 10);
+    gid = Number.parseInt(ent[3] ?? '0', 10);
+    userName = ent[0];
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (/^\d+$/.test(groupPart)) gid = Number.parseInt(groupPart, 10);
+    else {
+      const g = groups.find((e) => e[0] === groupPart);
+      if (!g) throw invalidArgument(`unable to find group ${groupPart}: no matching entries in group file`);
+      gid = Number.parseInt(g[2] ?? '0', 10);
+    }
+  }
+  const additional = new Set<number>([gid]);
+  if (userName !== undefined && groupPart === undefined) {
+    for (const g of groups) {
+      if ((g[3] ?? '').split(',').includes(userName)) additional.add(Number.parseInt(g[2] ?? '0', 10));
+    }
+  }
+  return { uid, gid, additionalGids: [...additional] };
+}
+
+function parseColonFile(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(':'));
+}
+
+const HOSTS_DEFAULT = [
+  '127.0.0.1\tlocalhost',
+  '::1\tlocalhost ip6-localhost ip6-loopback',
+  'fe00::0\tip6-localnet',
+  'ff00::0\tip6-mcastprefix',
+  'ff02::1\tip6-allnodes',
+  'ff02::2\tip6-allrouters',
+];
+
+export async function writeEtcFiles(dir: string, rec: ContainerRecord): Promise<void> {
+  const host = rec.hostConfig.NetworkMode === 'host';
+  const hostname = rec.config.Hostname ?? rec.id.slice(0, 12);
+  await writeFile(join(dir, 'hostname'), `${hostname}\n`);
+  const hosts = host
+    ? await readFile('/etc/hosts', 'utf8').catch(() => `${HOSTS_DEFAULT.join('\n')}\n`)
+    : `${HOSTS_DEFAULT.join('\n')}\n`;
+  await writeFile(join(dir, 'hosts'), hosts);
+  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  await writeFile(join(dir, 'resolv.conf'), resolv);
+}
