@@ -122,6 +122,9 @@ interface PendingAttach {
   connect(conn: AttachConnection): void;
 }
 
+/** How often running containers are checked for an exit the directory watch missed. */
+const EXIT_SWEEP_MS = 5_000;
+
 /** How long a finished exec session stays inspectable. */
 const EXEC_KEEP_MS = 5 * 60_000;
 
@@ -133,6 +136,7 @@ export class ContainerService implements ContainersApi {
   /** Per running container: settles when its current task exits. */
   readonly #exited = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   readonly #execs = new Map<string, ExecSession>();
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(opts: ContainerServiceOptions) {
     this.#o = opts;
@@ -153,6 +157,9 @@ export class ContainerService implements ContainersApi {
     this.#o.runtime.watchExits((id) => {
       void this.#handleExit(id);
     });
+    // inotify can drop events (queue overflow); a slow sweep catches any exit it missed.
+    this.#sweep = setInterval(() => void this.#sweepExits(), EXIT_SWEEP_MS);
+    this.#sweep.unref();
     await this.#o.runtime.clearExecSessions();
     const known = new Set(this.#o.store.all().map((r) => r.id));
     // Tasks whose record is gone (a crash during rm) are debris: kill and delete them.
@@ -182,7 +189,17 @@ export class ContainerService implements ContainersApi {
   }
 
   close(): void {
+    if (this.#sweep) clearInterval(this.#sweep);
     this.#o.runtime.close();
+  }
+
+  async #sweepExits(): Promise<void> {
+    for (const rec of this.#o.store.all()) {
+      if (!isRunning(rec.state.status)) continue;
+      if ((await this.#o.runtime.readExit(rec.id)) || !(await this.#o.runtime.conmonAlive(rec.state.conmonPid))) {
+        await this.#handleExit(rec.id);
+      }
+    }
   }
 
   // ---- create -------------------------------------------------------------------
