@@ -86,6 +86,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     log: (level, msg, fields) => log[level](msg, fields),
   });
   await containers.recover();
+  await containers.startByPolicy();
   const imagesApi = createImagesApi({ images, snapshotter });
   const engine: Engine = {
     system: createSystemApi({

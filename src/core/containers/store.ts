@@ -37,6 +37,8 @@ export interface ContainerRecord {
   hostConfig: HostConfig;
   state: TaskState;
   restartCount: number;
+  /** Set by stop (cleared by start): a restart policy then leaves the container alone. */
+  manuallyStopped?: boolean;
   /** Exec session IDs alive for this container. */
   execIds: string[];
 }

@@ -122,6 +122,23 @@ interface PendingAttach {
   connect(conn: AttachConnection): void;
 }
 
+/** Whether a container that just exited is to be restarted by its restart policy. */
+export function shouldRestart(rec: ContainerRecord): boolean {
+  const policy = rec.hostConfig.RestartPolicy;
+  if (rec.manuallyStopped || !policy?.Name) return false;
+  switch (policy.Name) {
+    case 'always':
+    case 'unless-stopped':
+      return true;
+    case 'on-failure': {
+      const max = policy.MaximumRetryCount ?? 0;
+      return rec.state.exitCode !== 0 && (max <= 0 || rec.restartCount < max);
+    }
+    default:
+      return false;
+  }
+}
+
 /** How often running containers are checked for an exit the directory watch missed. */
 const EXIT_SWEEP_MS = 5_000;
 
@@ -137,6 +154,8 @@ export class ContainerService implements ContainersApi {
   readonly #exited = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   readonly #execs = new Map<string, ExecSession>();
   #sweep: NodeJS.Timeout | undefined;
+  /** Current restart back-off per container, in ms. */
+  readonly #backoff = new Map<string, number>();
 
   constructor(opts: ContainerServiceOptions) {
     this.#o = opts;
@@ -185,6 +204,18 @@ export class ContainerService implements ContainersApi {
       if (exit || !(await this.#o.runtime.conmonAlive(rec.state.conmonPid))) {
         await this.#handleExit(rec.id);
       }
+    }
+  }
+
+  /** At daemon start, as Docker: `always` and `unless-stopped` containers that are not running are started. */
+  async startByPolicy(): Promise<void> {
+    for (const rec of this.#o.store.all()) {
+      const name = rec.hostConfig.RestartPolicy?.Name;
+      if (isRunning(rec.state.status) || rec.manuallyStopped || (name !== 'always' && name !== 'unless-stopped'))
+        continue;
+      await this.start(rec.id).catch((err) =>
+        this.#log('warn', 'restart at start-up failed', { id: rec.id, err: String(err) }),
+      );
     }
   }
 
@@ -329,7 +360,40 @@ export class ContainerService implements ContainersApi {
 
   start(ref: string): Promise<void> {
     const rec = this.#o.store.get(ref);
-    return this.#lock.run(rec.id, () => this.#startLocked(rec.id));
+    return this.#lock.run(rec.id, async () => {
+      if (rec.manuallyStopped) {
+        rec.manuallyStopped = false;
+        this.#o.store.update(rec);
+      }
+      await this.#startLocked(rec.id);
+    });
+  }
+
+  /**
+   * Restarts an exited container after Docker's back-off: 100 ms, doubling
+   * on each quick exit up to a minute, back to 100 ms after a run of 10 s.
+   */
+  #scheduleRestart(rec: ContainerRecord): void {
+    const ranMs = Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt);
+    const prev = this.#backoff.get(rec.id) ?? 0;
+    const delay = ranMs >= 10_000 || prev === 0 ? 100 : Math.min(prev * 2, 60_000);
+    this.#backoff.set(rec.id, delay);
+    const timer = setTimeout(() => {
+      void this.#lock.run(rec.id, async () => {
+        const cur = this.#o.store.find(rec.id);
+        if (!cur || isRunning(cur.state.status) || !shouldRestart(cur)) return;
+        cur.restartCount += 1;
+        this.#o.store.update(cur);
+        try {
+          await this.#startLocked(cur.id);
+        } catch (err) {
+          this.#log('warn', 'restart failed', { id: cur.id, err: String(err) });
+          const again = this.#o.store.find(cur.id);
+          if (again && shouldRestart(again)) this.#scheduleRestart(again);
+        }
+      });
+    }, delay);
+    timer.unref();
   }
 
   async #startLocked(id: string): Promise<void> {
@@ -486,6 +550,7 @@ export class ContainerService implements ContainersApi {
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
       this.#notify(id, ['not-running', 'next-exit'], { StatusCode: cur.state.exitCode, Error: null });
       if (cur.hostConfig.AutoRemove) await this.#removeLocked(id);
+      else if (shouldRestart(cur)) this.#scheduleRestart(cur);
     });
   }
 
@@ -524,6 +589,10 @@ export class ContainerService implements ContainersApi {
    */
   async stop(ref: string, opts: StopOptions = {}): Promise<void> {
     const rec = this.#o.store.get(ref);
+    if (!rec.manuallyStopped && rec.hostConfig.RestartPolicy?.Name && rec.hostConfig.RestartPolicy.Name !== 'no') {
+      rec.manuallyStopped = true;
+      this.#o.store.update(rec);
+    }
     if (!isRunning(rec.state.status)) throw new BerthError('not-modified', 'container already stopped');
     const signal = parseSignal(opts.signal || rec.config.StopSignal || 'SIGTERM');
     const timeout = opts.t ?? rec.config.StopTimeout ?? 10;
@@ -593,6 +662,9 @@ export class ContainerService implements ContainersApi {
       );
     }
     if (isRunning(rec.state.status)) {
+      // No restart policy may bring it back while it is being removed.
+      rec.manuallyStopped = true;
+      this.#o.store.update(rec);
       await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
       await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
     }
