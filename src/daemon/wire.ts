@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
-import { ContainerService } from '../engine/local/containers.ts';
+import { ContainerService, type ContainerServiceOptions } from '../engine/local/containers.ts';
+import type { SeccompProfile } from '../core/containers/seccomp.ts';
+import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { createSystemApi } from '../engine/local/system.ts';
 import { ContainerStore } from '../core/containers/store.ts';
@@ -34,6 +36,19 @@ function engineId(dataRoot: string): string {
   const id = randomBytes(16).toString('hex');
   writeFileSync(file, `${id}\n`);
   return id;
+}
+
+/** The host's default seccomp profile (containers-common), if installed. */
+function loadSeccomp(log: Logger): ContainerServiceOptions['seccomp'] {
+  const path = '/usr/share/containers/seccomp.json';
+  try {
+    const profile = JSON.parse(readFileSync(path, 'utf8')) as SeccompProfile;
+    const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+    return { profile, arch, kernel: release() };
+  } catch (err) {
+    log.warn('no default seccomp profile: containers run without a syscall filter', { path, err: String(err) });
+    return undefined;
+  }
 }
 
 function findInit(): string | undefined {
@@ -72,6 +87,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     runtime,
     cgroupV2: cgroups.version === '2',
     initPath: findInit(),
+    seccomp: loadSeccomp(log),
     images: {
       async resolve(ref) {
         const r = await images.resolveForContainer(ref);

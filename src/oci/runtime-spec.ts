@@ -56,6 +56,17 @@ export interface OciLinux {
     cpu?: { quota?: number; period?: number; shares?: number };
     pids?: { limit: number };
   };
+  seccomp?: {
+    defaultAction: string;
+    defaultErrnoRet?: number;
+    architectures: string[];
+    syscalls: {
+      names: string[];
+      action: string;
+      errnoRet?: number;
+      args?: { index: number; value: number; valueTwo?: number; op: string }[];
+    }[];
+  };
   maskedPaths?: string[];
   readonlyPaths?: string[];
   sysctl?: Record<string, string>;

@@ -195,3 +195,12 @@ test('a -d -i container keeps its stdin across attaches; the client EOF ends onl
   assert.equal(d.berth(['logs', 'reader']).stdout, 'got one\ngot two\n');
   assert.equal(d.berth(['rm', '-f', 'reader']).code, 0);
 });
+
+test("the host's default seccomp profile filters every container's syscalls", () => {
+  const r = d.berth(['run', '--rm', 'busybox', 'grep', '^Seccomp:', '/proc/self/status']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Seccomp:\s+2$/m);
+  // A call the profile denies without CAP_SYS_ADMIN (and the capability is not granted either).
+  const denied = d.berth(['run', '--rm', 'busybox', 'unshare', '-m', 'true']);
+  assert.notEqual(denied.code, 0);
+});

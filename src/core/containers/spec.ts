@@ -6,6 +6,7 @@
  */
 import { invalidArgument } from '../../lib/errors.ts';
 import type { OciMount, OciNamespace, OciSpec, OciUser } from '../../oci/runtime-spec.ts';
+import { type SeccompProfile, seccompFor } from './seccomp.ts';
 
 /** Docker's default capability set. */
 export const DEFAULT_CAPS: readonly string[] = [
@@ -78,6 +79,8 @@ export interface ContainerSpec {
   shmSize?: number;
   /** Runs `initPath` as PID 1 in front of args (`--init`). */
   initPath?: string;
+  /** The default seccomp profile (Docker's format) and the host facts it needs; none = unconfined. */
+  seccomp?: { profile: SeccompProfile; arch: string; kernel: string };
   /** Explicit resource limits; without them the process inherits berthd's own. */
   rlimits?: { type: string; soft: number; hard: number }[];
   annotations?: Record<string, string>;
@@ -247,6 +250,9 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
       namespaces,
       cgroupsPath: spec.cgroupsPath,
       resources,
+      ...(spec.seccomp && !spec.privileged
+        ? { seccomp: seccompFor(spec.seccomp.profile, { caps, arch: spec.seccomp.arch, kernel: spec.seccomp.kernel }) }
+        : {}),
       maskedPaths: spec.privileged ? [] : MASKED_PATHS,
       readonlyPaths: spec.privileged ? [] : READONLY_PATHS,
     },

@@ -39,7 +39,7 @@ import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
 import { hardLimits } from '../../host/rlimits.ts';
-import { buildOciSpec, DEFAULT_CAPS } from '../../core/containers/spec.ts';
+import { buildOciSpec, type ContainerSpec, DEFAULT_CAPS } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
   type ContainerRecord,
@@ -96,6 +96,8 @@ export interface ContainerServiceOptions {
   images: ImagePort;
   rootfs: RootfsPort;
   cgroupV2: boolean;
+  /** The default seccomp profile with the host facts it needs; absent = containers run unconfined. */
+  seccomp?: ContainerSpec['seccomp'];
   /** Path of an init binary for `--init` (catatonit or tini). */
   initPath?: string;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -435,6 +437,7 @@ export class ContainerService implements ContainersApi {
         nanoCpus: rec.hostConfig.NanoCpus,
         shmSize: rec.hostConfig.ShmSize,
         initPath: rec.hostConfig.Init ? this.#o.initPath : undefined,
+        seccomp: this.#o.seccomp,
         rlimits: (rec.hostConfig.Ulimits ?? []).map((u) => ({
           type: `RLIMIT_${u.Name.toUpperCase()}`,
           soft: u.Soft,
