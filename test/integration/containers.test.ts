@@ -4,7 +4,7 @@
  * containers running, and the berth CLI's answers to bad input.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -203,4 +203,12 @@ test("the host's default seccomp profile filters every container's syscalls", ()
   // A call the profile denies without CAP_SYS_ADMIN (and the capability is not granted either).
   const denied = d.berth(['run', '--rm', 'busybox', 'unshare', '-m', 'true']);
   assert.notEqual(denied.code, 0);
+  // Later containers reuse the filter crun compiled once (passed back as raw BPF), and are filtered alike.
+  const again = d.berth(['run', '-d', '--name', 'filtered', 'busybox', 'sleep', '60']);
+  assert.equal(again.code, 0, again.stderr);
+  const spec = JSON.parse(readFileSync(join(d.dataRoot, 'containers', again.stdout.trim(), 'config.json'), 'utf8'));
+  assert.ok(spec.annotations?.['run.oci.seccomp_bpf_data'], 'no precompiled filter passed');
+  const st = d.berth(['exec', 'filtered', 'grep', '^Seccomp:', '/proc/1/status']);
+  assert.match(st.stdout, /^Seccomp:\s+2$/m);
+  assert.equal(d.berth(['rm', '-f', 'filtered']).code, 0);
 });

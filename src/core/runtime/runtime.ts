@@ -260,6 +260,22 @@ export class TaskRuntime {
     return existsSync(join(this.#runtimeRoot(), id));
   }
 
+  /**
+   * crun only: the seccomp filter it compiled for task `id` (it keeps it in
+   * the task's state as seccomp.bpf). Passing these bytes back through the
+   * `run.oci.seccomp_bpf_data` annotation spares later tasks the compile,
+   * which costs crun ~25 ms for the default profile.
+   */
+  async compiledSeccomp(id: string): Promise<Buffer | undefined> {
+    if (!this.supportsSeccompBpfData) return undefined;
+    return readFile(join(this.#runtimeRoot(), id, 'seccomp.bpf')).catch(() => undefined);
+  }
+
+  /** Whether the runtime takes a precompiled filter (crun's `run.oci.seccomp_bpf_data`). */
+  get supportsSeccompBpfData(): boolean {
+    return this.#runtime.endsWith('/crun') || this.#runtime === 'crun';
+  }
+
   /** IDs of every task the runtime has state for. */
   async listStates(): Promise<string[]> {
     return (await readdir(this.#runtimeRoot(), { withFileTypes: true }))

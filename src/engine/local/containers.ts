@@ -7,6 +7,7 @@
  * way leaves no record, directory or snapshot behind. Tasks run under conmon
  * and outlive berthd; `recover()` reconciles records with them at start-up.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname as hostHostname } from 'node:os';
@@ -124,6 +125,10 @@ interface PendingAttach {
   connect(conn: AttachConnection): void;
 }
 
+function seccompKey(seccomp: unknown): string {
+  return createHash('sha256').update(JSON.stringify(seccomp)).digest('hex');
+}
+
 /** Whether a container that just exited is to be restarted by its restart policy. */
 export function shouldRestart(rec: ContainerRecord): boolean {
   const policy = rec.hostConfig.RestartPolicy;
@@ -156,6 +161,8 @@ export class ContainerService implements ContainersApi {
   readonly #exited = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   readonly #execs = new Map<string, ExecSession>();
   #sweep: NodeJS.Timeout | undefined;
+  /** Seccomp filters the runtime compiled, base64, by a hash of the OCI seccomp section. */
+  readonly #compiledFilters = new Map<string, string>();
   /** Current restart back-off per container, in ms. */
   readonly #backoff = new Map<string, number>();
 
@@ -444,6 +451,11 @@ export class ContainerService implements ContainersApi {
           hard: u.Hard,
         })),
       });
+      const filterKey = spec.linux.seccomp ? seccompKey(spec.linux.seccomp) : undefined;
+      const compiled = filterKey ? this.#compiledFilters.get(filterKey) : undefined;
+      if (compiled && runtime.supportsSeccompBpfData) {
+        spec.annotations = { ...spec.annotations, 'run.oci.seccomp_bpf_data': compiled };
+      }
       await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
       // Leftover runtime state (e.g. from a crash) would make create fail.
       if (runtime.hasState(id)) await runtime.delete(id).catch(() => {});
@@ -456,6 +468,10 @@ export class ContainerService implements ContainersApi {
         leaveStdinOpen: rec.config.StdinOnce !== true,
         logSizeMax: 100 * 1024 * 1024,
       });
+      if (filterKey && !compiled) {
+        const bpf = await runtime.compiledSeccomp(id);
+        if (bpf) this.#compiledFilters.set(filterKey, bpf.toString('base64'));
+      }
       await this.#connectPending(id, dir);
       this.#trackRun(id);
       rec.state = {
