@@ -11,6 +11,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemonWithBusybox } from '../test/helpers/daemon.ts';
+import { type SeccompProfile, seccompFor } from '../src/core/containers/seccomp.ts';
+import { DEFAULT_CAPS } from '../src/core/containers/spec.ts';
+import { release } from 'node:os';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const IDLE = Number(process.env.BENCH_IDLE ?? 20);
@@ -49,8 +52,8 @@ function pidsOf(pattern: RegExp): number[] {
 }
 
 /** A bundle for raw crun: the busybox rootfs copied out of berth's layer, `true` as the command. */
-function rawBundle(dir: string): string {
-  const bundle = join(dir, 'raw-bundle');
+function rawBundle(dir: string, name: string, seccomp: boolean): string {
+  const bundle = join(dir, name);
   mkdirSync(join(bundle, 'rootfs'), { recursive: true });
   execFileSync('sh', [
     '-c',
@@ -61,6 +64,10 @@ function rawBundle(dir: string): string {
   spec.process.terminal = false;
   spec.process.args = ['/bin/true'];
   spec.root.readonly = false;
+  if (seccomp) {
+    const profile = JSON.parse(readFileSync('/usr/share/containers/seccomp.json', 'utf8')) as SeccompProfile;
+    spec.linux.seccomp = seccompFor(profile, { caps: DEFAULT_CAPS, arch: 'amd64', kernel: release() });
+  }
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
   return bundle;
 }
@@ -68,11 +75,13 @@ function rawBundle(dir: string): string {
 const d = await startDaemonWithBusybox();
 try {
   d.berth(['run', '--rm', 'busybox', 'true']); // warm caches
-  const bundle = rawBundle(d.dir);
+  const bundle = rawBundle(d.dir, 'raw-bundle', false);
+  const filtered = rawBundle(d.dir, 'raw-bundle-seccomp', true);
   const crunRoot = join(d.dir, 'crun-raw');
   const berthTimes: number[] = [];
   const dockerTimes: number[] = [];
   const crunTimes: number[] = [];
+  const filteredTimes: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     berthTimes.push(
       timeIt(() => {
@@ -92,11 +101,21 @@ try {
         if (r.status !== 0) throw new Error(String(r.stderr));
       }),
     );
+    filteredTimes.push(
+      timeIt(() => {
+        const r = spawnSync('crun', [`--root=${crunRoot}`, 'run', '--bundle', filtered, `bench-f-${i}`]);
+        if (r.status !== 0) throw new Error(String(r.stderr));
+      }),
+    );
   }
   const b = median(berthTimes);
   const c = median(crunTimes);
   console.log(`run --rm busybox true   berth median ${b.toFixed(1)} ms   raw crun run median ${c.toFixed(1)} ms`);
   console.log(`ratio berth/crun        ${(b / c).toFixed(2)}   (target ≤ 6; Docker 20.10 ≈ 18, Podman 4.3 ≈ 20)`);
+  const f = median(filteredTimes);
+  console.log(
+    `raw crun run with the same default seccomp filter (as Docker and berth apply it) median ${f.toFixed(1)} ms   berth/that ${(b / f).toFixed(2)}`,
+  );
   const dk = median(dockerTimes);
   console.log(
     `docker CLI 28.2 → berthd median ${dk.toFixed(1)} ms   ratio ${(dk / c).toFixed(2)}   (the same daemon work with a Go client: the rest of berth's figure is its CLI's start-up)`,
