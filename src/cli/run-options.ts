@@ -43,6 +43,10 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   },
   { long: 'tty', short: 't', type: 'bool', description: 'Allocate a pseudo-TTY' },
   { long: 'ulimit', type: 'list', description: 'Ulimit options (name=soft[:hard])' },
+  { long: 'cap-add', type: 'list', description: 'Add Linux capabilities' },
+  { long: 'cap-drop', type: 'list', description: 'Drop Linux capabilities' },
+  { long: 'privileged', type: 'bool', description: 'Give extended privileges to this container' },
+  { long: 'security-opt', type: 'list', description: 'Security Options' },
   { long: 'user', short: 'u', type: 'string', description: 'Username or UID (format: "<name|uid>[:<group|gid>]")' },
   { long: 'volume', short: 'v', type: 'list', description: 'Bind mount a volume' },
   { long: 'workdir', short: 'w', type: 'string', description: 'Working directory inside the container' },
@@ -157,6 +161,12 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
       AutoRemove: autoRemove,
       ...(p.bool('init') ? { Init: true } : {}),
       ...(p.list('ulimit').length > 0 ? { Ulimits: p.list('ulimit').map(parseUlimit) } : {}),
+      ...(p.list('cap-add').length > 0 ? { CapAdd: p.list('cap-add') } : {}),
+      ...(p.list('cap-drop').length > 0 ? { CapDrop: p.list('cap-drop') } : {}),
+      ...(p.bool('privileged') ? { Privileged: true } : {}),
+      ...(p.list('security-opt').length > 0
+        ? { SecurityOpt: p.list('security-opt').map((o) => readSecurityOpt(o, host)) }
+        : {}),
     },
   };
   const name = p.string('name');
@@ -267,4 +277,17 @@ export function parseUlimit(v: string): { Name: string; Soft: number; Hard: numb
   if (!m) throw new UsageError(`invalid argument "${v}" for "--ulimit" flag: invalid ulimit argument: ${v}`);
   const soft = Number(m[2]);
   return { Name: m[1] ?? '', Soft: soft, Hard: m[3] === undefined ? soft : Number(m[3]) };
+}
+
+/** `--security-opt seccomp=<file>` sends the profile's JSON, as the docker CLI does; other options as given. */
+function readSecurityOpt(opt: string, host: HostAccess): string {
+  const m = /^seccomp[=:](.+)$/.exec(opt);
+  if (!m || m[1] === 'unconfined') return opt;
+  try {
+    return `seccomp=${host.readFile(m[1] ?? '')}`;
+  } catch (err) {
+    throw new UsageError(
+      `invalid argument "${opt}" for "--security-opt" flag: opening seccomp profile (${m[1]}) failed: ${(err as Error).message}`,
+    );
+  }
 }

@@ -20,6 +20,8 @@ import { createImageService } from '../core/images/service.ts';
 import { TaskRuntime } from '../core/runtime/runtime.ts';
 import { openSnapshotter } from '../core/snapshots/overlay.ts';
 import { detectCgroups } from '../host/cgroups.ts';
+import { boundingCaps } from '../host/caps.ts';
+import { ALL_CAPS } from '../core/containers/spec.ts';
 import { which } from '../host/exec.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Digest } from '../lib/digest.ts';
@@ -88,6 +90,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     cgroupV2: cgroups.version === '2',
     initPath: findInit(),
     seccomp: loadSeccomp(log),
+    hostCaps: boundingCaps(ALL_CAPS),
     images: {
       async resolve(ref) {
         const r = await images.resolveForContainer(ref);

@@ -64,6 +64,8 @@ export interface HostConfig {
   ReadonlyRootfs?: boolean;
   CapAdd?: string[] | null;
   CapDrop?: string[] | null;
+  /** `seccomp=unconfined`, `seccomp=<profile JSON>`, `no-new-privileges[=true]`. */
+  SecurityOpt?: string[] | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   Memory?: number;
   NanoCpus?: number;

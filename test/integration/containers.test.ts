@@ -212,3 +212,48 @@ test("the host's default seccomp profile filters every container's syscalls", ()
   assert.match(st.stdout, /^Seccomp:\s+2$/m);
   assert.equal(d.berth(['rm', '-f', 'filtered']).code, 0);
 });
+
+test('--cap-drop, --cap-add, --privileged and --security-opt have their effect inside the container', () => {
+  const chown = d.berth(['run', '--rm', '--cap-drop', 'ALL', 'busybox', 'chown', 'nobody', '/tmp']);
+  assert.notEqual(chown.code, 0);
+  assert.match(chown.stderr + chown.stdout, /Operation not permitted/);
+  const add = d.berth(['run', '--rm', '--cap-drop', 'ALL', '--cap-add', 'CHOWN', 'busybox', 'chown', 'nobody', '/tmp']);
+  assert.equal(add.code, 0, add.stderr);
+  const unconfined = d.berth([
+    'run',
+    '--rm',
+    '--security-opt',
+    'seccomp=unconfined',
+    'busybox',
+    'grep',
+    '^Seccomp:',
+    '/proc/self/status',
+  ]);
+  assert.match(unconfined.stdout, /^Seccomp:\s+0$/m);
+  const privileged = d.berth(['run', '--rm', '--privileged', 'busybox', 'grep', '^Seccomp:', '/proc/self/status']);
+  assert.match(privileged.stdout, /^Seccomp:\s+0$/m);
+  const nnp = d.berth([
+    'run',
+    '--rm',
+    '--security-opt',
+    'no-new-privileges',
+    'busybox',
+    'grep',
+    '^NoNewPrivs:',
+    '/proc/self/status',
+  ]);
+  assert.match(nnp.stdout, /^NoNewPrivs:\s+1$/m);
+  const badCap = d.berth(['run', '--rm', '--cap-add', 'NOT_A_CAP', 'busybox', 'true']);
+  assert.equal(badCap.code, 125);
+  assert.match(badCap.stderr, /unknown capability/);
+  const badOpt = d.berth(['run', '--rm', '--security-opt', 'bogus=1', 'busybox', 'true']);
+  assert.equal(badOpt.code, 125);
+  assert.match(badOpt.stderr, /invalid --security-opt/);
+});
+
+test('exec processes get the container capabilities', () => {
+  assert.equal(d.berth(['run', '-d', '--name', 'nocaps', '--cap-drop', 'ALL', 'busybox', 'sleep', '60']).code, 0);
+  const ex = d.berth(['exec', 'nocaps', 'grep', '^CapEff:', '/proc/self/status']);
+  assert.match(ex.stdout, /^CapEff:\s+0+$/m);
+  assert.equal(d.berth(['rm', '-f', 'nocaps']).code, 0);
+});

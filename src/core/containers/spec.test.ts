@@ -69,3 +69,11 @@ test('tty adds TERM, init wraps the command, binds and limits land in the spec',
 test('an empty command is refused', () => {
   assert.throws(() => buildOciSpec({ ...base, args: [] }), /no command specified/);
 });
+
+test('capabilities berthd lacks are trimmed from --privileged and refused for --cap-add', async () => {
+  const { capabilities } = await import('./spec.ts');
+  const host = DEFAULT_CAPS.concat(['CAP_SYS_ADMIN']);
+  assert.deepEqual(capabilities({ privileged: true, hostCaps: host }).sort(), [...host].sort());
+  assert.throws(() => capabilities({ capAdd: ['SYS_RESOURCE'], hostCaps: host }), /berthd itself does not have it/);
+  assert.deepEqual(capabilities({ capDrop: ['ALL'], capAdd: ['ALL'], hostCaps: host }).sort(), [...host].sort());
+});

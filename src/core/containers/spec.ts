@@ -68,6 +68,8 @@ export interface ContainerSpec {
   etcFiles: { hostname: string; hosts: string; resolvConf: string };
   binds: BindMount[];
   privileged?: boolean;
+  /** Capabilities berthd may hand on (its bounding set); default all known. */
+  hostCaps?: readonly string[];
   capAdd?: string[];
   capDrop?: string[];
   cgroupsPath: string;
@@ -81,6 +83,8 @@ export interface ContainerSpec {
   initPath?: string;
   /** The default seccomp profile (Docker's format) and the host facts it needs; none = unconfined. */
   seccomp?: { profile: SeccompProfile; arch: string; kernel: string };
+  /** `--security-opt no-new-privileges`. */
+  noNewPrivileges?: boolean;
   /** Explicit resource limits; without them the process inherits berthd's own. */
   rlimits?: { type: string; soft: number; hard: number }[];
   annotations?: Record<string, string>;
@@ -91,21 +95,29 @@ export function normalizeCap(name: string): string {
   return up.startsWith('CAP_') ? up : `CAP_${up}`;
 }
 
-function capabilities(spec: ContainerSpec): string[] {
-  if (spec.privileged) return [...ALL_CAPS];
-  let caps = new Set(DEFAULT_CAPS);
+/** The capability set a container's processes get (its main process and every exec). */
+export function capabilities(spec: Pick<ContainerSpec, 'privileged' | 'hostCaps' | 'capAdd' | 'capDrop'>): string[] {
+  const available = spec.hostCaps ?? ALL_CAPS;
+  if (spec.privileged) return [...available];
+  let caps = new Set(DEFAULT_CAPS.filter((c) => available.includes(c)));
   const drop = (spec.capDrop ?? []).map(normalizeCap);
   const add = (spec.capAdd ?? []).map(normalizeCap);
   for (const c of [...drop, ...add]) {
     if (c !== 'CAP_ALL' && !ALL_CAPS.includes(c)) throw invalidArgument(`unknown capability: "${c}"`);
   }
+  for (const c of add) {
+    if (c !== 'CAP_ALL' && !available.includes(c)) {
+      throw invalidArgument(`capability ${c} cannot be granted: berthd itself does not have it`);
+    }
+  }
   if (drop.includes('CAP_ALL')) caps = new Set();
   for (const c of drop) caps.delete(c);
-  if (add.includes('CAP_ALL')) caps = new Set(ALL_CAPS);
+  if (add.includes('CAP_ALL')) caps = new Set(available);
   for (const c of add) if (c !== 'CAP_ALL') caps.add(c);
   return [...caps];
 }
 
+/** Every capability, in kernel bit order (CAP_CHOWN is bit 0). */
 export const ALL_CAPS: readonly string[] = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
@@ -239,7 +251,7 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
       env,
       cwd: spec.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      noNewPrivileges: false,
+      noNewPrivileges: spec.noNewPrivileges === true,
       ...(spec.rlimits && spec.rlimits.length > 0 ? { rlimits: spec.rlimits } : {}),
     },
     root: { path: spec.rootfs, readonly: spec.readonlyRootfs === true },

@@ -60,6 +60,7 @@ const hostConfig = obj({
   ReadonlyRootfs: bool,
   CapAdd: nullable(arr(str)),
   CapDrop: nullable(arr(str)),
+  SecurityOpt: nullable(arr(str)),
   Ulimits: nullable(arr(obj({ Name: required(str), Soft: required(int), Hard: required(int) }))),
   Memory: int,
   NanoCpus: int,

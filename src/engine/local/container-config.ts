@@ -7,6 +7,7 @@ import type { ContainerConfig, ContainerCreateRequest } from '../types.ts';
 import { BerthError, invalidArgument } from '../../lib/errors.ts';
 import { RLIMIT_ROWS } from '../../host/rlimits.ts';
 import type { BindMount } from '../../core/containers/spec.ts';
+import type { SeccompProfile } from '../../core/containers/seccomp.ts';
 import { isAbsolute, normalize } from 'node:path';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -115,4 +116,45 @@ export function mergeConfig(image: ContainerConfig, req: ContainerCreateRequest)
     StopTimeout: req.StopTimeout,
     Healthcheck: req.Healthcheck ?? image.Healthcheck,
   };
+}
+
+/** What `--security-opt` asks for. */
+export interface SecurityOpts {
+  /** The default profile, none, or a profile given in the request. */
+  seccomp: 'default' | 'unconfined' | SeccompProfile;
+  noNewPrivileges: boolean;
+}
+
+/** Parses HostConfig.SecurityOpt as Docker does; unknown options are refused. */
+export function parseSecurityOpts(opts: string[]): SecurityOpts {
+  const out: SecurityOpts = { seccomp: 'default', noNewPrivileges: false };
+  for (const opt of opts) {
+    const eq = opt.search(/[=:]/);
+    const key = eq < 0 ? opt : opt.slice(0, eq);
+    const value = eq < 0 ? '' : opt.slice(eq + 1);
+    if (key === 'no-new-privileges') {
+      if (!['', 'true', 'false'].includes(value)) throw invalidArgument(`invalid --security-opt 2: "${opt}"`);
+      out.noNewPrivileges = value !== 'false';
+    } else if (key === 'seccomp') {
+      if (value === 'unconfined') out.seccomp = 'unconfined';
+      else {
+        let profile: unknown;
+        try {
+          profile = JSON.parse(value);
+        } catch {
+          throw invalidArgument(`Decoding seccomp profile failed: invalid JSON in --security-opt ${key}`);
+        }
+        const p = profile as Partial<SeccompProfile>;
+        if (typeof p.defaultAction !== 'string' || !Array.isArray(p.syscalls)) {
+          throw invalidArgument('Decoding seccomp profile failed: it needs defaultAction and syscalls');
+        }
+        out.seccomp = profile as SeccompProfile;
+      }
+    } else if (key === 'label' || key === 'apparmor') {
+      // No SELinux or AppArmor on berth's hosts yet: accepted and ignored, as Docker does where they are off.
+    } else {
+      throw invalidArgument(`invalid --security-opt 1: "${opt}"`);
+    }
+  }
+  return out;
 }

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { hostname as hostHostname } from 'node:os';
+import { hostname as hostHostname, release } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
@@ -40,7 +40,7 @@ import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
 import { hardLimits } from '../../host/rlimits.ts';
-import { buildOciSpec, type ContainerSpec, DEFAULT_CAPS } from '../../core/containers/spec.ts';
+import { buildOciSpec, type ContainerSpec, capabilities } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
   type ContainerRecord,
@@ -59,6 +59,8 @@ import {
   mergeEnv,
   normalizeNetworkMode,
   parseBinds,
+  parseSecurityOpts,
+  type SecurityOpts,
   validateUlimits,
 } from './container-config.ts';
 import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
@@ -99,6 +101,8 @@ export interface ContainerServiceOptions {
   cgroupV2: boolean;
   /** The default seccomp profile with the host facts it needs; absent = containers run unconfined. */
   seccomp?: ContainerSpec['seccomp'];
+  /** Capabilities berthd may hand on (its bounding set). */
+  hostCaps?: readonly string[];
   /** Path of an init binary for `--init` (catatonit or tini). */
   initPath?: string;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -123,6 +127,17 @@ interface ExecSession {
 interface PendingAttach {
   opts: AttachOptions;
   connect(conn: AttachConnection): void;
+}
+
+/** The seccomp input for a container: the daemon's default, none, or the request's own profile. */
+function seccompOf(choice: SecurityOpts['seccomp'], daemonDefault: ContainerSpec['seccomp']): ContainerSpec['seccomp'] {
+  if (choice === 'default') return daemonDefault;
+  if (choice === 'unconfined') return undefined;
+  return {
+    profile: choice,
+    arch: daemonDefault?.arch ?? (process.arch === 'x64' ? 'amd64' : process.arch),
+    kernel: daemonDefault?.kernel ?? release(),
+  };
 }
 
 function seccompKey(seccomp: unknown): string {
@@ -253,6 +268,7 @@ export class ContainerService implements ContainersApi {
     hostConfig.NetworkMode = networkMode;
     const binds = parseBinds(hostConfig.Binds ?? []);
     validateUlimits(hostConfig.Ulimits ?? [], hardLimits());
+    parseSecurityOpts(hostConfig.SecurityOpt ?? []);
     if (
       hostConfig.RestartPolicy?.Name &&
       !['', 'no'].includes(hostConfig.RestartPolicy.Name) &&
@@ -417,6 +433,7 @@ export class ContainerService implements ContainersApi {
         const m = await this.#o.rootfs.mounts(id);
         await mount(m, rootfs);
       }
+      const security = parseSecurityOpts(rec.hostConfig.SecurityOpt ?? []);
       const user = await resolveUser(rootfs, rec.config.User ?? '');
       const cwd = rec.config.WorkingDir || '/';
       await mkdirInRoot(rootfs, cwd);
@@ -435,6 +452,7 @@ export class ContainerService implements ContainersApi {
         etcFiles: { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') },
         binds: parseBinds(rec.hostConfig.Binds ?? []),
         privileged: rec.hostConfig.Privileged,
+        hostCaps: this.#o.hostCaps,
         capAdd: rec.hostConfig.CapAdd ?? undefined,
         capDrop: rec.hostConfig.CapDrop ?? undefined,
         cgroupsPath: `/berth/${id}`,
@@ -444,7 +462,8 @@ export class ContainerService implements ContainersApi {
         nanoCpus: rec.hostConfig.NanoCpus,
         shmSize: rec.hostConfig.ShmSize,
         initPath: rec.hostConfig.Init ? this.#o.initPath : undefined,
-        seccomp: this.#o.seccomp,
+        seccomp: seccompOf(security.seccomp, this.#o.seccomp),
+        noNewPrivileges: security.noNewPrivileges,
         rlimits: (rec.hostConfig.Ulimits ?? []).map((u) => ({
           type: `RLIMIT_${u.Name.toUpperCase()}`,
           soft: u.Soft,
@@ -816,7 +835,12 @@ export class ContainerService implements ContainersApi {
     const tty = body.Tty ?? s.config.Tty === true;
     const env = mergeEnv(rec.config.Env ?? [], s.config.Env ?? []);
     if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
-    const caps = rec.hostConfig.Privileged ? undefined : [...DEFAULT_CAPS];
+    const caps = capabilities({
+      privileged: rec.hostConfig.Privileged,
+      hostCaps: this.#o.hostCaps,
+      capAdd: rec.hostConfig.CapAdd ?? undefined,
+      capDrop: rec.hostConfig.CapDrop ?? undefined,
+    });
     const attach = body.Detach !== true;
     s.running = true;
     let task: Awaited<ReturnType<TaskRuntime['exec']>>;
@@ -832,7 +856,7 @@ export class ContainerService implements ContainersApi {
           args: s.config.Cmd,
           env,
           cwd: s.config.WorkingDir || rec.config.WorkingDir || '/',
-          capabilities: caps ? { bounding: caps, effective: caps, permitted: caps } : undefined,
+          capabilities: { bounding: caps, effective: caps, permitted: caps },
           ...(body.ConsoleSize ? { consoleSize: { height: body.ConsoleSize[0], width: body.ConsoleSize[1] } } : {}),
         },
       });
