@@ -47,6 +47,8 @@ test('docker run returns the command exit code, 127 for a missing command, 125 f
   assert.equal(d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'exit 7']).code, 7);
   const nf = d.docker(['run', '--rm', 'busybox', 'no-such-command']);
   assert.equal(nf.code, 127, nf.stderr);
+  assert.equal(d.docker(['run', '--rm', 'busybox', '/etc/passwd']).code, 126);
+  assert.equal(d.docker(['run', '--rm', 'busybox', '/tmp']).code, 126);
   const ni = d.docker(['run', '--rm', '--pull', 'never', 'no-such-image:1']);
   assert.equal(ni.code, 125);
   assert.match(ni.stderr, /No such image: no-such-image:1/);

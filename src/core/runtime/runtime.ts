@@ -86,7 +86,8 @@ export function runtimeStartError(message: string): BerthError {
       `failed to create task for container: exec: "${noFile[1]}": no such file or directory: unknown`,
     );
   }
-  if (/permission denied/i.test(message)) {
+  // crun cannot open a directory (or other non-file) as the executable: EPERM.
+  if (/permission denied/i.test(message) || /open executable: Operation not permitted/.test(message)) {
     return invalidArgument(`failed to create task for container: exec: permission denied: unknown`);
   }
   return new BerthError('internal', `failed to create task for container: ${message.trim()}`);
