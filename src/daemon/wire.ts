@@ -21,6 +21,7 @@ import { TaskRuntime } from '../core/runtime/runtime.ts';
 import { openSnapshotter } from '../core/snapshots/overlay.ts';
 import { detectCgroups } from '../host/cgroups.ts';
 import { boundingCaps } from '../host/caps.ts';
+import { hardLimits } from '../host/rlimits.ts';
 import { ALL_CAPS } from '../core/containers/spec.ts';
 import { which } from '../host/exec.ts';
 import type { Logger } from '../lib/log.ts';
@@ -91,6 +92,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     initPath: findInit(),
     seccomp: loadSeccomp(log),
     hostCaps: boundingCaps(ALL_CAPS),
+    hostLimits: hardLimits(),
     images: {
       async resolve(ref) {
         const r = await images.resolveForContainer(ref);

@@ -190,3 +190,5 @@ export async function startDaemonWithBusybox(): Promise<TestDaemon> {
   }
   return d;
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

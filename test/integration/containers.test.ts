@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { mountsUnder, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
+import { mountsUnder, sleep, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
 let d: TestDaemon;
 
@@ -19,8 +19,6 @@ before(async () => {
 after(async () => {
   await d?.cleanup();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Cgroup directories berth made for container `id`, in any hierarchy. */
 function cgroupsOf(id: string): string[] {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
+import { sleep, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
 let d: TestDaemon;
 
@@ -16,8 +16,6 @@ before(async () => {
 after(async () => {
   await d?.cleanup();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface State {
   RestartCount: number;

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
+import { sleep, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
 let d: TestDaemon;
 
@@ -20,8 +20,6 @@ before(async () => {
 after(async () => {
   await d?.cleanup();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function lineNumbers(text: string): number[] {
   return text

@@ -39,7 +39,6 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
-import { hardLimits } from '../../host/rlimits.ts';
 import { buildOciSpec, type ContainerSpec, capabilities } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
@@ -103,6 +102,8 @@ export interface ContainerServiceOptions {
   seccomp?: ContainerSpec['seccomp'];
   /** Capabilities berthd may hand on (its bounding set). */
   hostCaps?: readonly string[];
+  /** berthd's own hard rlimits by Docker name, read once at start (they cannot grow). */
+  hostLimits?: Record<string, number>;
   /** Path of an init binary for `--init` (catatonit or tini). */
   initPath?: string;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -224,10 +225,7 @@ export class ContainerService implements ContainersApi {
         continue;
       }
       this.#trackRun(rec.id);
-      const exit = await this.#o.runtime.readExit(rec.id);
-      if (exit || !(await this.#o.runtime.conmonAlive(rec.state.conmonPid))) {
-        await this.#handleExit(rec.id);
-      }
+      await this.#checkExit(rec);
     }
   }
 
@@ -250,10 +248,7 @@ export class ContainerService implements ContainersApi {
 
   async #sweepExits(): Promise<void> {
     for (const rec of this.#o.store.all()) {
-      if (!isRunning(rec.state.status)) continue;
-      if ((await this.#o.runtime.readExit(rec.id)) || !(await this.#o.runtime.conmonAlive(rec.state.conmonPid))) {
-        await this.#handleExit(rec.id);
-      }
+      if (isRunning(rec.state.status)) await this.#checkExit(rec);
     }
   }
 
@@ -267,7 +262,7 @@ export class ContainerService implements ContainersApi {
     const networkMode = normalizeNetworkMode(hostConfig.NetworkMode);
     hostConfig.NetworkMode = networkMode;
     const binds = parseBinds(hostConfig.Binds ?? []);
-    validateUlimits(hostConfig.Ulimits ?? [], hardLimits());
+    validateUlimits(hostConfig.Ulimits ?? [], this.#o.hostLimits ?? {});
     parseSecurityOpts(hostConfig.SecurityOpt ?? []);
     if (
       hostConfig.RestartPolicy?.Name &&
@@ -562,6 +557,13 @@ export class ContainerService implements ContainersApi {
 
   // ---- exit ---------------------------------------------------------------------
 
+  /** Applies the exit of a running container's task if it has ended (exit recorded, or its conmon gone). */
+  async #checkExit(rec: ContainerRecord): Promise<void> {
+    if ((await this.#o.runtime.readExit(rec.id)) || !(await this.#o.runtime.conmonAlive(rec.state.conmonPid))) {
+      await this.#handleExit(rec.id);
+    }
+  }
+
   #handleExit(id: string): Promise<void> {
     const rec = this.#o.store.find(id);
     if (!rec) return Promise.resolve();
@@ -660,9 +662,7 @@ export class ContainerService implements ContainersApi {
       if (finished) break;
       const rec = this.#o.store.find(id);
       if (!rec || !isRunning(rec.state.status)) break;
-      if ((await this.#o.runtime.readExit(id)) || !(await this.#o.runtime.conmonAlive(rec.state.conmonPid))) {
-        await this.#handleExit(id);
-      }
+      await this.#checkExit(rec);
     }
     await this.#settled(id);
     return true;
