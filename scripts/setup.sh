@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 pkgs=(crun runc conmon iproute2 nftables busybox-static catatonit tini
       golang-github-containers-common util-linux procps gcc libc6-dev
-      skopeo docker-registry docker-compose python3-docker umoci)
+      skopeo docker-registry docker-compose python3-docker umoci
+      curl openssl zstd socat wrk xfsprogs apache2-utils debootstrap)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
