@@ -17,6 +17,7 @@ test('ENV and LABEL: key=value pairs with quotes, the legacy form, $VAR from the
   const c = applyConfigChanges({ Env: ['PATH=/bin', 'A=old'] }, [
     'ENV A=new B="two words" C=\'$PATH\' D=$PATH:/x',
     'ENV LEGACY some value',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile variable, not a template
     'LABEL "com.x"=1 y=${A}',
   ]);
   assert.deepEqual(c.Env, ['PATH=/bin', 'A=new', 'B=two words', 'C=$PATH', 'D=/bin:/x', 'LEGACY=some value']);
