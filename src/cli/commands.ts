@@ -168,6 +168,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/system/inspect.ts'),
   },
   {
+    path: ['system', 'events'],
+    aliases: [['events']],
+    summary: 'Get real time events from the server',
+    load: () => import('./commands/system/events.ts'),
+  },
+  {
     path: ['system', 'info'],
     aliases: [['info']],
     summary: 'Display system-wide information',

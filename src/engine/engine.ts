@@ -10,6 +10,8 @@
 import type {
   AttachOptions,
   CommitOptions,
+  EventMessage,
+  EventsOptions,
   ContainerCreateRequest,
   ContainerCreateResponse,
   ContainerInspect,
@@ -40,6 +42,12 @@ export interface SystemApi {
   ping(): Promise<void>;
   version(): Promise<VersionInfo>;
   info(): Promise<SystemInfo>;
+  /**
+   * Events as they happen (and, with `since`, the recorded ones from then),
+   * until `until` or `signal`; filters as Docker's (type, container, image,
+   * event, label, network, volume…), 'invalid-argument' for unknown keys.
+   */
+  events(opts?: EventsOptions): Promise<AsyncIterable<EventMessage>>;
 }
 
 /**

@@ -247,6 +247,33 @@ export interface PutArchiveOptions {
   copyUIDGID?: boolean;
 }
 
+/** One event of GET /events (Docker's events.Message). */
+export interface EventMessage {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  scope: 'local' | 'swarm';
+  /** Seconds since the epoch. */
+  time: number;
+  /** Nanoseconds since the epoch. */
+  timeNano: number;
+  /** Legacy fields Docker still sends for container and image events: Action, Actor.ID, the image. */
+  status?: string;
+  id?: string;
+  from?: string;
+}
+
+/** Options of GET /events: a window in time (seconds since the epoch, fractions allowed) and filters. */
+export interface EventsOptions {
+  /** Replay recorded events from this time on; without it only new events are sent. */
+  since?: number;
+  /** Stop at this time (after replaying recorded events up to it). */
+  until?: number;
+  /** type, container, image, event, label, network, volume, daemon, scope. */
+  filters?: Filters;
+  signal?: AbortSignal;
+}
+
 /** Result of POST /containers/prune. */
 export interface PruneReport {
   ContainersDeleted: string[];

@@ -337,6 +337,10 @@ export function createFakeEngine(): FakeEngine {
           Plugins: { Volume: ['local'], Network: ['bridge'], Log: ['json-file'] },
         };
       },
+      async events(opts) {
+        rec('system.events', opts);
+        return (async function* () {})();
+      },
     },
     containers: {
       async create(body, opts) {

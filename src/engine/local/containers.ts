@@ -53,6 +53,7 @@ import {
 import type { CommitImageOptions } from '../../core/images/types.ts';
 import type { AttachConnection } from '../../core/runtime/attach.ts';
 import type { Change } from '../../core/snapshots/types.ts';
+import type { EventSink } from '../../core/events/bus.ts';
 import { commitContainer } from './container-commit.ts';
 import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
@@ -114,6 +115,8 @@ export interface ContainerServiceOptions {
   hostCaps?: readonly string[];
   /** berthd's own hard rlimits by Docker name, read once at start (they cannot grow). */
   hostLimits?: Record<string, number>;
+  /** Where lifecycle events go (GET /events); none: not published. */
+  events?: EventSink;
   /** Path of an init binary for `--init` (catatonit or tini). */
   initPath?: string;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -202,6 +205,16 @@ export class ContainerService implements ContainersApi {
 
   #log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
     this.#o.log?.(level, msg, fields);
+  }
+
+  /** Publishes a container event with Docker's attributes: labels, image, name, then `extra`. */
+  #event(action: string, rec: ContainerRecord, extra: Record<string, string> = {}): void {
+    this.#o.events?.publish({
+      type: 'container',
+      action,
+      id: rec.id,
+      attributes: containerEventAttributes(rec, extra),
+    });
   }
 
   // ---- lifecycle of the service -------------------------------------------------
@@ -318,6 +331,7 @@ export class ContainerService implements ContainersApi {
       for (const u of undo.reverse()) await u().catch(() => {});
       throw err;
     }
+    this.#event('create', rec);
     this.#log('info', 'container created', { id, name });
     return { Id: id, Warnings: [] };
   }
@@ -516,6 +530,7 @@ export class ContainerService implements ContainersApi {
         await runtime.kill(id, 'KILL').catch(() => {});
         throw err;
       }
+      this.#event('start', rec);
       this.#log('info', 'container started', { id, pid });
     } catch (err) {
       const e =
@@ -597,6 +612,8 @@ export class ContainerService implements ContainersApi {
       await this.#releaseTask(id);
       this.#exited.get(id)?.resolve();
       this.#exited.delete(id);
+      if (cur.state.oomKilled) this.#event('oom', cur);
+      this.#event('die', cur, { exitCode: String(cur.state.exitCode) });
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
       this.#notify(id, ['not-running', 'next-exit'], { StatusCode: cur.state.exitCode, Error: null });
       if (cur.hostConfig.AutoRemove) await this.#removeLocked(id);
@@ -647,10 +664,16 @@ export class ContainerService implements ContainersApi {
     const signal = parseSignal(opts.signal || rec.config.StopSignal || 'SIGTERM');
     const timeout = opts.t ?? rec.config.StopTimeout ?? 10;
     await this.#o.runtime.kill(rec.id, signal).catch(() => {});
-    if (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) return;
-    if (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY))) return;
-    await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
-    await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+    this.#event('kill', rec, { signal: String(signal) });
+    const exited =
+      (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) ||
+      (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY)));
+    if (!exited) {
+      await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      this.#event('kill', rec, { signal: '9' });
+      await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+    }
+    this.#event('stop', rec);
   }
 
   /**
@@ -686,6 +709,7 @@ export class ContainerService implements ContainersApi {
       });
     }
     await this.start(rec.id);
+    this.#event('restart', this.#o.store.get(rec.id));
   }
 
   /** Waits until no exit bookkeeping is pending for `id`. */
@@ -698,6 +722,7 @@ export class ContainerService implements ContainersApi {
     const sig = parseSignal(opts.signal || 'SIGKILL');
     if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
     await this.#o.runtime.kill(rec.id, sig);
+    this.#event('kill', rec, { signal: String(sig) });
   }
 
   // ---- remove -------------------------------------------------------------------
@@ -734,6 +759,7 @@ export class ContainerService implements ContainersApi {
     for (const e of rec.execIds) this.#execs.delete(e);
     this.#failPending(id);
     this.#notify(id, ['not-running', 'next-exit', 'removed'], { StatusCode: rec.state.exitCode, Error: null });
+    this.#event('destroy', rec);
     this.#log('info', 'container removed', { id });
   }
 
@@ -795,6 +821,7 @@ export class ContainerService implements ContainersApi {
     const wantErr = opts.stderr !== false;
     const replay = opts.logs ? await this.logs(rec.id, { follow: false }) : undefined;
     const stdinOnce = rec.config.StdinOnce === true;
+    this.#event('attach', rec);
     if (isRunning(rec.state.status)) {
       const conn = await this.#o.runtime.attach(this.#dir(rec.id));
       return sessionFrom(conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, stdinOnce, replay });
@@ -826,6 +853,7 @@ export class ContainerService implements ContainersApi {
     this.#execs.set(id, { id, containerId: rec.id, config: body, running: false, exitCode: null, pid: 0 });
     rec.execIds.push(id);
     this.#o.store.update(rec);
+    this.#event(`exec_create: ${body.Cmd.join(' ')}`, rec, { execID: id });
     return { Id: id };
   }
 
@@ -877,9 +905,11 @@ export class ContainerService implements ContainersApi {
     }
     s.pid = task.pid;
     s.dir = task.dir;
+    this.#event(`exec_start: ${s.config.Cmd.join(' ')}`, rec, { execID: execId });
     const finished = task.exited.then((code) => {
       s.running = false;
       s.exitCode = code;
+      this.#event('exec_die', this.#o.store.find(s.containerId) ?? rec, { execID: execId, exitCode: String(code) });
       void this.#o.runtime.removeExec(execId);
       // As Docker: a finished exec leaves the container's ExecIDs, and stays
       // inspectable for a while (clients read its exit code right after).
@@ -949,9 +979,9 @@ export class ContainerService implements ContainersApi {
 
   commit(ref: string, opts: CommitOptions = {}): Promise<{ Id: string }> {
     const rec = this.#o.store.get(ref);
-    return this.#lock.run(rec.id, () => {
+    return this.#lock.run(rec.id, async () => {
       const cur = this.#o.store.get(rec.id);
-      return commitContainer(
+      const out = await commitContainer(
         {
           commitImage: (o) => this.#o.images.commit(o),
           diff: (key) => this.#o.rootfs.diff(key),
@@ -961,6 +991,12 @@ export class ContainerService implements ContainersApi {
         cur,
         opts,
       );
+      this.#event('commit', cur, {
+        comment: opts.comment ?? '',
+        imageID: out.Id,
+        imageRef: opts.repo ? `${opts.repo}:${opts.tag || 'latest'}` : '',
+      });
+      return out;
     });
   }
 
@@ -971,6 +1007,14 @@ export class ContainerService implements ContainersApi {
 }
 
 // ---- helpers (pure or nearly) ---------------------------------------------------
+
+/** A container event's attributes as Docker sets them: the container's labels, then image and name, then `extra`. */
+export function containerEventAttributes(
+  rec: ContainerRecord,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { ...(rec.config.Labels ?? {}), image: rec.image, name: rec.name, ...extra };
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -10,6 +10,7 @@ import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerSummary,
+  EventMessage,
   ExecInspect,
   Filters,
   ImageDeleteItem,
@@ -74,6 +75,20 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
   }
 
   const system: SystemApi = {
+    async events(o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: '/events',
+        query: {
+          since: o.since === undefined ? undefined : formatTimestamp(o.since),
+          until: o.until === undefined ? undefined : formatTimestamp(o.until),
+          filters: encodeFilters(o.filters),
+        },
+        signal: o.signal,
+      });
+      const { jsonLines } = await streams();
+      return jsonLines<EventMessage>(res.stream());
+    },
     ping: async () => {
       const res = await t.request({ method: 'GET', path: '/_ping', versioned: false });
       await res.bytes();

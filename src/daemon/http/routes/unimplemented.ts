@@ -7,7 +7,6 @@ import { BerthError } from '../../../lib/errors.ts';
 import type { HttpMethod, Route } from '../router.ts';
 
 const endpoints: [HttpMethod, string][] = [
-  ['GET', '/events'],
   ['GET', '/system/df'],
   ['POST', '/auth'],
   ['POST', '/session'],
