@@ -13,6 +13,7 @@ import type { SeccompProfile } from '../core/containers/seccomp.ts';
 import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { createSystemApi } from '../engine/local/system.ts';
+import { diskUsage } from '../engine/local/disk-usage.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
 import { openDb } from '../core/db.ts';
@@ -108,6 +109,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       remove: (key) => snapshotter.remove(key),
       diff: (key) => snapshotter.diff(key),
       changes: (key) => snapshotter.changes(key),
+      usage: (key) => snapshotter.usage(key),
     },
     events,
     log: (level, msg, fields) => log[level](msg, fields),
@@ -125,6 +127,12 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
       events,
+      diskUsage: () =>
+        diskUsage({
+          containers,
+          images: imagesApi,
+          imageLayers: async () => (await images.list()).map((i) => ({ id: i.id, layers: i.layers })),
+        }),
     }),
     containers,
     exec: containers.execApi(),

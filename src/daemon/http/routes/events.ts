@@ -1,8 +1,8 @@
-/** GET /events: the event stream as JSON lines, one Docker events.Message a line. */
+/** GET /events (the event stream as JSON lines, one Docker events.Message a line) and GET /system/df. */
 import type { Engine } from '../../../engine/engine.ts';
 import type { EventMessage } from '../../../engine/types.ts';
 import { queryFilters, queryTimestamp } from '../decode.ts';
-import type { Route } from '../router.ts';
+import { json, type Route } from '../router.ts';
 
 export function eventRoutes(engine: Engine): Route[] {
   return [
@@ -22,6 +22,7 @@ export function eventRoutes(engine: Engine): Route[] {
         return { kind: 'bytes', status: 200, contentType: 'application/json', body: jsonLines(events) };
       },
     },
+    { method: 'GET', path: '/system/df', handle: async () => json(await engine.system.df()) },
   ];
 }
 
