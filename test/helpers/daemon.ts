@@ -89,6 +89,8 @@ export async function startDaemon(): Promise<TestDaemon> {
       const req = request(
         {
           socketPath: socket,
+          // A fresh connection each time: a kept-alive one can be closed by berthd's idle timeout just as it is reused.
+          agent: false,
           method,
           path,
           headers:
