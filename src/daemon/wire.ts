@@ -13,6 +13,8 @@ import type { SeccompProfile } from '../core/containers/seccomp.ts';
 import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { createSystemApi } from '../engine/local/system.ts';
+import { createVolumesApi } from '../engine/local/volumes.ts';
+import { VolumeService } from '../core/volumes/service.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
 import { openDb } from '../core/db.ts';
@@ -83,11 +85,18 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       return c ? { containerId: c.id, running: c.state.status === 'running' } : undefined;
     },
   });
+  const volumes = new VolumeService({
+    dataRoot: root,
+    db,
+    referencedBy: (name) => store.usingVolume(name),
+    log: (level, msg, fields) => log[level](msg, fields),
+  });
   const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
   const containers = new ContainerService({
     dataRoot: root,
     store,
     runtime,
+    volumes,
     cgroupV2: cgroups.version === '2',
     initPath: findInit(),
     seccomp: loadSeccomp(log),
@@ -118,10 +127,20 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       containers: store,
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
+      checkers: [
+        async (opts) =>
+          (await volumes.check(opts)).map((f) => ({
+            Kind: 'volume',
+            Name: f.volume,
+            Problem: f.problem,
+            Repaired: f.repaired,
+          })),
+      ],
     }),
     containers,
     exec: containers.execApi(),
     images: imagesApi,
+    volumes: createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) }),
   };
   return {
     engine,

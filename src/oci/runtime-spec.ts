@@ -49,6 +49,15 @@ export interface OciNamespace {
 
 export interface OciLinux {
   namespaces: OciNamespace[];
+  devices?: {
+    path: string;
+    type: string;
+    major: number;
+    minor: number;
+    fileMode?: number;
+    uid?: number;
+    gid?: number;
+  }[];
   cgroupsPath?: string;
   resources?: {
     devices?: { allow: boolean; type?: string; major?: number; minor?: number; access?: string }[];

@@ -4,7 +4,7 @@ import { statfs } from 'node:fs/promises';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import type { SystemApi } from '../engine.ts';
 import { API_VERSION, BERTH_VERSION, MIN_API_VERSION } from '../version.ts';
-import type { SystemInfo, VersionInfo } from '../types.ts';
+import type { SystemCheckFinding, SystemInfo, VersionInfo } from '../types.ts';
 import type { CgroupLayout } from '../../host/cgroups.ts';
 import type { ContainerStore } from '../../core/containers/store.ts';
 
@@ -16,6 +16,12 @@ export interface SystemDeps {
   containers: ContainerStore;
   imageCount: () => Promise<number>;
   debug: boolean;
+  /**
+   * The checks `system check` runs, one per area of the data root (volumes,
+   * images, ...): each compares its records with the disk and, with
+   * `repair`, fixes what a crash left half done.
+   */
+  checkers?: ((opts: { repair: boolean }) => Promise<SystemCheckFinding[]>)[];
 }
 
 function goArch(): string {
@@ -54,6 +60,11 @@ async function backingFilesystem(path: string): Promise<string> {
 export function createSystemApi(d: SystemDeps): SystemApi {
   return {
     async ping() {},
+    async check(opts = {}) {
+      const findings: SystemCheckFinding[] = [];
+      for (const c of d.checkers ?? []) findings.push(...(await c({ repair: opts.repair === true })));
+      return { Findings: findings };
+    },
     async version(): Promise<VersionInfo> {
       return {
         Platform: { Name: 'berth' },

@@ -6,6 +6,7 @@ import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
 import { systemRoutes } from './system.ts';
 import { unimplementedRoutes } from './unimplemented.ts';
+import { volumeRoutes } from './volumes.ts';
 
 export function allRoutes(engine: Engine): Route[] {
   return [
@@ -13,6 +14,7 @@ export function allRoutes(engine: Engine): Route[] {
     ...containerRoutes(engine),
     ...execRoutes(engine),
     ...imageRoutes(engine),
+    ...volumeRoutes(engine),
     ...unimplementedRoutes(),
   ];
 }
