@@ -9,6 +9,9 @@
  */
 import type {
   AttachOptions,
+  CommitOptions,
+  EventMessage,
+  EventsOptions,
   ContainerCreateRequest,
   ContainerCreateResponse,
   ContainerInspect,
@@ -51,6 +54,12 @@ export interface SystemApi {
    * left half done. Reports every finding.
    */
   check(opts?: { repair?: boolean }): Promise<SystemCheckResponse>;
+  /**
+   * Events as they happen (and, with `since`, the recorded ones from then),
+   * until `until` or `signal`; filters as Docker's (type, container, image,
+   * event, label, network, volume…), 'invalid-argument' for unknown keys.
+   */
+  events(opts?: EventsOptions): Promise<AsyncIterable<EventMessage>>;
 }
 
 /**
@@ -79,6 +88,12 @@ export interface ContainersApi {
    */
   attach(id: string, opts?: AttachOptions): Promise<IoSession>;
   resize(id: string, opts: ResizeOptions): Promise<void>;
+  /**
+   * Makes an image of the container's filesystem changes (one new layer on
+   * its image) and config, with `changes` applied; pauses a running
+   * container while its changes are read unless `pause` is false.
+   */
+  commit(id: string, opts?: CommitOptions): Promise<{ Id: string }>;
 }
 
 /** Exec sessions: extra processes in a running container. */

@@ -40,6 +40,7 @@ const containerCount = (): number =>
     .filter(Boolean).length;
 
 test('data in a named volume outlives its container; a volume in use (even stopped) is refused with 409', async () => {
+  const since = String(Math.floor(Date.now() / 1000) - 1);
   assert.equal(ok(d.docker(['volume', 'create', '--label', 'app=db', 'pgdata'])).trim(), 'pgdata');
   ok(
     d.docker([
@@ -75,6 +76,11 @@ test('data in a named volume outlives its container; a volume in use (even stopp
   assert.equal(ok(d.docker(['volume', 'ls', '--filter', 'label=app=db', '--format', '{{.Name}}'])), 'pgdata\n');
   assert.equal(ok(d.docker(['volume', 'rm', 'pgdata'])), 'pgdata\n');
   assert.ok(!existsSync(join(d.dataRoot, 'volumes/pgdata')));
+  const until = String(Math.ceil(Date.now() / 1000) + 1);
+  const events = ok(
+    d.docker(['events', '--since', since, '--until', until, '--filter', 'volume=pgdata', '--format', '{{.Action}}']),
+  );
+  assert.deepEqual([...new Set(events.trim().split('\n'))], ['create', 'mount', 'destroy']);
 });
 
 test('an empty volume is filled from the image at first use, modes kept; nocopy leaves it empty', () => {

@@ -27,6 +27,7 @@ import { run } from '../../host/exec.ts';
 import { isMounted, mount, unmount } from '../../host/mount.ts';
 import { clearQuota, setDirQuota } from '../../host/quota.ts';
 import type { Db } from '../db.ts';
+import type { EventSink } from '../events/bus.ts';
 
 /** The label Docker 23+ puts on anonymous volumes; `volume prune` without `all` removes only these. */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
@@ -60,6 +61,8 @@ export interface VolumeServiceOptions {
   /** IDs of the container records that mount the volume (running or not). */
   referencedBy(name: string): string[];
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  /** Where `create` and `destroy` events go (Docker's volume events). */
+  events?: EventSink;
 }
 
 /** One finding of {@link VolumeService.check}: what is wrong and whether it was repaired. */
@@ -218,6 +221,7 @@ export class VolumeService {
       rec.state = 'ready';
       this.#put(rec);
       this.#log('info', 'volume created', { name });
+      this.#o.events?.publish({ type: 'volume', action: 'create', id: name, attributes: { driver: 'local' } });
       return { volume: rec, created: true };
     });
   }
@@ -277,6 +281,7 @@ export class VolumeService {
     await this.#deleteData(rec);
     this.#delete(rec.name);
     this.#log('info', 'volume removed', { name: rec.name });
+    this.#o.events?.publish({ type: 'volume', action: 'destroy', id: rec.name, attributes: { driver: 'local' } });
   }
 
   /** Unmounts, lifts the quota and deletes the volume's directory (record untouched). */

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
   AttachOptions,
+  CommitOptions,
   ContainerConfig,
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -48,7 +49,11 @@ import {
   validateName,
   ZERO_TIME,
 } from '../../core/containers/store.ts';
+import type { CommitImageOptions } from '../../core/images/types.ts';
 import type { AttachConnection } from '../../core/runtime/attach.ts';
+import type { Change } from '../../core/snapshots/types.ts';
+import type { EventSink } from '../../core/events/bus.ts';
+import { commitContainer } from './container-commit.ts';
 import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
 import {
@@ -82,6 +87,8 @@ export interface ContainerImage {
 export interface ImagePort {
   /** 'not-found' with `No such image: <ref>` when missing. */
   resolve(ref: string): Promise<ContainerImage>;
+  /** Makes an image of a parent, a layer and a config (core ImageService.commit). */
+  commit(opts: CommitImageOptions): Promise<{ id: string }>;
 }
 
 /** The container's writable layer (implemented over core/snapshots). */
@@ -92,6 +99,10 @@ export interface RootfsPort {
   mounts(key: string): Promise<MountSpec>;
   /** Removes the snapshot; it must be unmounted. */
   remove(key: string): Promise<void>;
+  /** The snapshot's changes as an uncompressed layer tar (Snapshotter.diff). */
+  diff(key: string): AsyncIterable<Uint8Array>;
+  /** The snapshot's changes over its image (Snapshotter.changes). */
+  changes(key: string): Promise<Change[]>;
 }
 
 export interface ContainerServiceOptions {
@@ -109,6 +120,8 @@ export interface ContainerServiceOptions {
   hostCaps?: readonly string[];
   /** berthd's own hard rlimits by Docker name, read once at start (they cannot grow). */
   hostLimits?: Record<string, number>;
+  /** Where lifecycle events go (GET /events); none: not published. */
+  events?: EventSink;
   /** Path of an init binary for `--init` (catatonit or tini). */
   initPath?: string;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -201,6 +214,16 @@ export class ContainerService implements ContainersApi {
 
   #volumesRoot(): string {
     return join(this.#o.dataRoot, 'volumes');
+  }
+
+  /** Publishes a container event with Docker's attributes: labels, image, name, then `extra`. */
+  #event(action: string, rec: ContainerRecord, extra: Record<string, string> = {}): void {
+    this.#o.events?.publish({
+      type: 'container',
+      action,
+      id: rec.id,
+      attributes: containerEventAttributes(rec, extra),
+    });
   }
 
   // ---- lifecycle of the service -------------------------------------------------
@@ -351,6 +374,7 @@ export class ContainerService implements ContainersApi {
       throw err;
     }
     unpin();
+    this.#event('create', rec);
     this.#log('info', 'container created', { id, name });
     return { Id: id, Warnings: plan.warnings };
   }
@@ -551,6 +575,7 @@ export class ContainerService implements ContainersApi {
         await runtime.kill(id, 'KILL').catch(() => {});
         throw err;
       }
+      this.#event('start', rec);
       this.#log('info', 'container started', { id, pid });
     } catch (err) {
       const e =
@@ -584,6 +609,18 @@ export class ContainerService implements ContainersApi {
       let source = m.source;
       if (m.type === 'volume') {
         source = await this.#o.volumes.prepare(m.source);
+        this.#o.events?.publish({
+          type: 'volume',
+          action: 'mount',
+          id: m.source,
+          attributes: {
+            container: rec.id,
+            destination: m.destination,
+            driver: 'local',
+            propagation: '',
+            'read/write': String(!m.readonly),
+          },
+        });
         if (m.copyUp) {
           const from = await pathInRoot(rootfs, m.destination);
           if (from && (await stat(from)).isDirectory()) await this.#o.volumes.copyUp(m.source, from);
@@ -668,6 +705,8 @@ export class ContainerService implements ContainersApi {
       await this.#releaseTask(id);
       this.#exited.get(id)?.resolve();
       this.#exited.delete(id);
+      if (cur.state.oomKilled) this.#event('oom', cur);
+      this.#event('die', cur, { exitCode: String(cur.state.exitCode) });
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
       this.#notify(id, ['not-running', 'next-exit'], { StatusCode: cur.state.exitCode, Error: null });
       if (cur.hostConfig.AutoRemove) await this.#removeLocked(id, true);
@@ -718,10 +757,16 @@ export class ContainerService implements ContainersApi {
     const signal = parseSignal(opts.signal || rec.config.StopSignal || 'SIGTERM');
     const timeout = opts.t ?? rec.config.StopTimeout ?? 10;
     await this.#o.runtime.kill(rec.id, signal).catch(() => {});
-    if (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) return;
-    if (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY))) return;
-    await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
-    await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+    this.#event('kill', rec, { signal: String(signal) });
+    const exited =
+      (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) ||
+      (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY)));
+    if (!exited) {
+      await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      this.#event('kill', rec, { signal: '9' });
+      await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+    }
+    this.#event('stop', rec);
   }
 
   /**
@@ -757,6 +802,7 @@ export class ContainerService implements ContainersApi {
       });
     }
     await this.start(rec.id);
+    this.#event('restart', this.#o.store.get(rec.id));
   }
 
   /** Waits until no exit bookkeeping is pending for `id`. */
@@ -769,6 +815,7 @@ export class ContainerService implements ContainersApi {
     const sig = parseSignal(opts.signal || 'SIGKILL');
     if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
     await this.#o.runtime.kill(rec.id, sig);
+    this.#event('kill', rec, { signal: String(sig) });
   }
 
   // ---- remove -------------------------------------------------------------------
@@ -815,6 +862,7 @@ export class ContainerService implements ContainersApi {
     for (const e of rec.execIds) this.#execs.delete(e);
     this.#failPending(id);
     this.#notify(id, ['not-running', 'next-exit', 'removed'], { StatusCode: rec.state.exitCode, Error: null });
+    this.#event('destroy', rec);
     this.#log('info', 'container removed', { id });
   }
 
@@ -876,6 +924,7 @@ export class ContainerService implements ContainersApi {
     const wantErr = opts.stderr !== false;
     const replay = opts.logs ? await this.logs(rec.id, { follow: false }) : undefined;
     const stdinOnce = rec.config.StdinOnce === true;
+    this.#event('attach', rec);
     if (isRunning(rec.state.status)) {
       const conn = await this.#o.runtime.attach(this.#dir(rec.id));
       return sessionFrom(conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, stdinOnce, replay });
@@ -907,6 +956,7 @@ export class ContainerService implements ContainersApi {
     this.#execs.set(id, { id, containerId: rec.id, config: body, running: false, exitCode: null, pid: 0 });
     rec.execIds.push(id);
     this.#o.store.update(rec);
+    this.#event(`exec_create: ${body.Cmd.join(' ')}`, rec, { execID: id });
     return { Id: id };
   }
 
@@ -958,9 +1008,11 @@ export class ContainerService implements ContainersApi {
     }
     s.pid = task.pid;
     s.dir = task.dir;
+    this.#event(`exec_start: ${s.config.Cmd.join(' ')}`, rec, { execID: execId });
     const finished = task.exited.then((code) => {
       s.running = false;
       s.exitCode = code;
+      this.#event('exec_die', this.#o.store.find(s.containerId) ?? rec, { execID: execId, exitCode: String(code) });
       void this.#o.runtime.removeExec(execId);
       // As Docker: a finished exec leaves the container's ExecIDs, and stays
       // inspectable for a while (clients read its exit code right after).
@@ -1026,6 +1078,31 @@ export class ContainerService implements ContainersApi {
     };
   }
 
+  // ---- commit -------------------------------------------------------------------
+
+  commit(ref: string, opts: CommitOptions = {}): Promise<{ Id: string }> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      const out = await commitContainer(
+        {
+          commitImage: (o) => this.#o.images.commit(o),
+          diff: (key) => this.#o.rootfs.diff(key),
+          pause: (id) => this.#o.runtime.pause(id),
+          resume: (id) => this.#o.runtime.resume(id),
+        },
+        cur,
+        opts,
+      );
+      this.#event('commit', cur, {
+        comment: opts.comment ?? '',
+        imageID: out.Id,
+        imageRef: opts.repo ? `${opts.repo}:${opts.tag || 'latest'}` : '',
+      });
+      return out;
+    });
+  }
+
   /** For the image service: is any container using this image? */
   imageInUse(imageId: string): ContainerRecord | undefined {
     return this.#o.store.usesImage(imageId);
@@ -1033,6 +1110,14 @@ export class ContainerService implements ContainersApi {
 }
 
 // ---- helpers (pure or nearly) ---------------------------------------------------
+
+/** A container event's attributes as Docker sets them: the container's labels, then image and name, then `extra`. */
+export function containerEventAttributes(
+  rec: ContainerRecord,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { ...(rec.config.Labels ?? {}), image: rec.image, name: rec.name, ...extra };
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -10,6 +10,7 @@ import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerSummary,
+  EventMessage,
   ExecInspect,
   Filters,
   ImageDeleteItem,
@@ -78,6 +79,20 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
   }
 
   const system: SystemApi = {
+    async events(o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: '/events',
+        query: {
+          since: o.since === undefined ? undefined : formatTimestamp(o.since),
+          until: o.until === undefined ? undefined : formatTimestamp(o.until),
+          filters: encodeFilters(o.filters),
+        },
+        signal: o.signal,
+      });
+      const { jsonLines } = await streams();
+      return jsonLines<EventMessage>(res.stream());
+    },
     ping: async () => {
       const res = await t.request({ method: 'GET', path: '/_ping', versioned: false });
       await res.bytes();
@@ -183,6 +198,22 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return ioSession({ ...conn, tty });
     },
     resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
+    commit: (id, o = {}) =>
+      json<{ Id: string }>({
+        method: 'POST',
+        path: '/commit',
+        query: {
+          container: id,
+          repo: o.repo,
+          tag: o.tag,
+          comment: o.comment,
+          author: o.author,
+          pause: o.pause === false ? '0' : undefined,
+          // One value holding every line: a daemon parses the `changes` values as Dockerfile lines either way.
+          changes: o.changes?.length ? o.changes.join('\n') : undefined,
+        },
+        body: o.config ?? {},
+      }),
   };
 
   const exec: ExecApi = {
