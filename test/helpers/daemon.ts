@@ -99,6 +99,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
       const req = request(
         {
           socketPath: socket,
+          // A fresh connection each call: a kept-alive one the server has since closed would fail with EPIPE.
+          agent: false,
           method,
           path,
           headers:
