@@ -12,6 +12,7 @@ import { ContainerService, type ContainerServiceOptions } from '../engine/local/
 import type { SeccompProfile } from '../core/containers/seccomp.ts';
 import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
+import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
@@ -83,12 +84,14 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       return c ? { containerId: c.id, running: c.state.status === 'running' } : undefined;
     },
   });
+  validateUlimits(config.defaultUlimits, hardLimits());
   const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
   const containers = new ContainerService({
     dataRoot: root,
     store,
     runtime,
-    cgroupV2: cgroups.version === '2',
+    cgroups,
+    defaultUlimits: config.defaultUlimits,
     initPath: findInit(),
     seccomp: loadSeccomp(log),
     hostCaps: boundingCaps(ALL_CAPS),

@@ -24,6 +24,7 @@ import type {
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
+  HostConfig,
   IoSession,
   LogsOptions,
   OutputChunk,
@@ -39,6 +40,7 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
+import { type CgroupLayout, oomKills } from '../../host/cgroups.ts';
 import { buildOciSpec, type ContainerSpec, capabilities } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
@@ -58,10 +60,14 @@ import {
   mergeEnv,
   normalizeNetworkMode,
   parseBinds,
+  parseNamespaceMode,
   parseSecurityOpts,
   type SecurityOpts,
+  validateSysctls,
   validateUlimits,
 } from './container-config.ts';
+import { checkResources, ociResources } from './container-resources.ts';
+import { blockDevice, namespacePlan, resourceHost } from './container-process.ts';
 import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
 import { mkdirInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
 import { closedConnection, deferredConnection, sessionFrom } from './stdio-sessions.ts';
@@ -97,7 +103,10 @@ export interface ContainerServiceOptions {
   runtime: TaskRuntime;
   images: ImagePort;
   rootfs: RootfsPort;
-  cgroupV2: boolean;
+  /** The host's cgroup layout and what it can limit. */
+  cgroups: CgroupLayout;
+  /** daemon.json `default-ulimits`: applied where a container sets no limit of that name. */
+  defaultUlimits?: { Name: string; Soft: number; Hard: number }[];
   /** The default seccomp profile with the host facts it needs; absent = containers run unconfined. */
   seccomp?: ContainerSpec['seccomp'];
   /** Capabilities berthd may hand on (its bounding set). */
@@ -271,6 +280,7 @@ export class ContainerService implements ContainersApi {
     ) {
       throw invalidArgument("can't create 'autoremove' containers with restart policy");
     }
+    const warnings = this.#checkProcessOptions(hostConfig, body);
     const image = await this.#o.images.resolve(body.Image);
     const config = mergeConfig(image.config, body);
     const id = newContainerId();
@@ -309,7 +319,48 @@ export class ContainerService implements ContainersApi {
       throw err;
     }
     this.#log('info', 'container created', { id, name });
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
+  }
+
+  /**
+   * Docker's create-time checks of the process, namespace and resource
+   * options; normalizes `hostConfig` in place and returns the warnings.
+   */
+  #checkProcessOptions(hostConfig: HostConfig, body: ContainerCreateRequest): string[] {
+    const warnings = checkResources(hostConfig, resourceHost(this.#o.cgroups));
+    if ((hostConfig.Memory ?? 0) > 0 && (hostConfig.MemorySwap ?? 0) === 0 && this.#o.cgroups.features.swapLimit) {
+      // As Docker: a memory limit without a swap limit allows as much swap again.
+      hostConfig.MemorySwap = (hostConfig.Memory ?? 0) * 2;
+    }
+    for (const key of [
+      'BlkioWeightDevice',
+      'BlkioDeviceReadBps',
+      'BlkioDeviceWriteBps',
+      'BlkioDeviceReadIOps',
+      'BlkioDeviceWriteIOps',
+    ] as const) {
+      for (const d of hostConfig[key] ?? []) blockDevice(d.Path);
+    }
+    const pid = parseNamespaceMode('pid', hostConfig.PidMode);
+    const ipc = parseNamespaceMode('ipc', hostConfig.IpcMode);
+    const uts = parseNamespaceMode('uts', hostConfig.UTSMode);
+    parseNamespaceMode('cgroupns', hostConfig.CgroupnsMode);
+    parseNamespaceMode('userns', hostConfig.UsernsMode);
+    for (const m of [pid, ipc]) if (m.kind === 'container') this.#o.store.get(m.ref);
+    if (uts.kind === 'host' && body.Hostname) throw invalidArgument('Conflicting options: hostname and the UTS mode');
+    validateSysctls(hostConfig.Sysctls ?? {}, {
+      ipcHost: ipc.kind === 'host',
+      netHost: hostConfig.NetworkMode === 'host',
+    });
+    const adj = hostConfig.OomScoreAdj ?? 0;
+    if (adj < -1000 || adj > 1000)
+      throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
+    if ((hostConfig.ShmSize ?? 0) < 0) throw invalidArgument('SHM size can not be less than 0');
+    if (body.StopSignal) parseSignal(body.StopSignal);
+    if (body.StopTimeout !== undefined && body.StopTimeout < -1) {
+      throw invalidArgument(`invalid stop timeout ${body.StopTimeout}: it must be -1 (wait forever) or more`);
+    }
+    return warnings;
   }
 
   // ---- queries ------------------------------------------------------------------
@@ -429,7 +480,29 @@ export class ContainerService implements ContainersApi {
         await mount(m, rootfs);
       }
       const security = parseSecurityOpts(rec.hostConfig.SecurityOpt ?? []);
-      const user = await resolveUser(rootfs, rec.config.User ?? '');
+      const user = await resolveUser(rootfs, rec.config.User ?? '', rec.hostConfig.GroupAdd ?? []);
+      const shmDir = join(dir, 'shm');
+      const ns = namespacePlan(
+        rec.hostConfig,
+        this.#o.cgroups,
+        (ref) => {
+          const other = this.#o.store.get(ref);
+          if (!isRunning(other.state.status) || other.state.pid <= 0) {
+            throw conflict(`cannot join namespaces of a non running container: ${other.id}`);
+          }
+          const shareable = other.hostConfig.IpcMode === 'shareable';
+          return { id: other.id, pid: other.state.pid, shm: shareable ? join(this.#dir(other.id), 'shm') : undefined };
+        },
+        shmDir,
+      );
+      if (ns.shm.mode === 'bind' && ns.shm.source === shmDir && !(await isMounted(shmDir))) {
+        await mkdir(shmDir, { recursive: true });
+        const size = rec.hostConfig.ShmSize && rec.hostConfig.ShmSize > 0 ? rec.hostConfig.ShmSize : 64 * 1024 * 1024;
+        await mount(
+          { type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${size}`] },
+          shmDir,
+        );
+      }
       const cwd = rec.config.WorkingDir || '/';
       await mkdirInRoot(rootfs, cwd);
       await writeEtcFiles(dir, rec);
@@ -451,15 +524,17 @@ export class ContainerService implements ContainersApi {
         capAdd: rec.hostConfig.CapAdd ?? undefined,
         capDrop: rec.hostConfig.CapDrop ?? undefined,
         cgroupsPath: `/berth/${id}`,
-        cgroupV2: this.#o.cgroupV2,
-        memoryLimit: rec.hostConfig.Memory,
-        pidsLimit: rec.hostConfig.PidsLimit ?? undefined,
-        nanoCpus: rec.hostConfig.NanoCpus,
+        cgroupV2: this.#o.cgroups.version === '2',
+        resources: ociResources(rec.hostConfig, blockDevice),
         shmSize: rec.hostConfig.ShmSize,
+        namespaces: ns.namespaces,
+        shm: ns.shm,
+        sysctls: rec.hostConfig.Sysctls ?? undefined,
+        oomScoreAdj: rec.hostConfig.OomScoreAdj,
         initPath: rec.hostConfig.Init ? this.#o.initPath : undefined,
         seccomp: seccompOf(security.seccomp, this.#o.seccomp),
         noNewPrivileges: security.noNewPrivileges,
-        rlimits: (rec.hostConfig.Ulimits ?? []).map((u) => ({
+        rlimits: withDefaultUlimits(rec.hostConfig.Ulimits ?? [], this.#o.defaultUlimits ?? []).map((u) => ({
           type: `RLIMIT_${u.Name.toUpperCase()}`,
           soft: u.Soft,
           hard: u.Hard,
@@ -574,8 +649,11 @@ export class ContainerService implements ContainersApi {
       // Events also come for an exit file being cleared before a start: with
       // no exit recorded and conmon alive, the task still runs.
       if (!exit && (await this.#o.runtime.conmonAlive(cur.state.conmonPid))) return;
+      // The cgroup is still there (the runtime's delete removes it): did the OOM killer strike?
+      const oomKilled = (await oomKills(this.#o.cgroups, `/berth/${id}`).catch(() => 0)) > 0;
       cur.state = {
         ...cur.state,
+        oomKilled,
         status: 'exited',
         pid: 0,
         conmonPid: 0,
@@ -597,7 +675,13 @@ export class ContainerService implements ContainersApi {
   /** Removes what a finished task leaves: the runtime's state and the rootfs mount (both, in parallel). */
   async #releaseTask(id: string): Promise<void> {
     const rootfs = join(this.#dir(id), 'rootfs');
+    const shm = join(this.#dir(id), 'shm');
     await Promise.all([
+      existsSync(shm)
+        ? isMounted(shm).then((m) =>
+            m ? unmount(shm).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
+          )
+        : undefined,
       this.#o.runtime.hasState(id)
         ? this.#o.runtime
             .delete(id)
@@ -831,7 +915,7 @@ export class ContainerService implements ContainersApi {
     const rec = this.#o.store.get(s.containerId);
     if (!isRunning(rec.state.status)) throw conflict(`container ${rec.id} is not running`);
     const rootfs = join(this.#dir(rec.id), 'rootfs');
-    const user = await resolveUser(rootfs, s.config.User || rec.config.User || '');
+    const user = await resolveUser(rootfs, s.config.User || rec.config.User || '', rec.hostConfig.GroupAdd ?? []);
     const tty = body.Tty ?? s.config.Tty === true;
     const env = mergeEnv(rec.config.Env ?? [], s.config.Env ?? []);
     if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
@@ -942,6 +1026,11 @@ export class ContainerService implements ContainersApi {
 }
 
 // ---- helpers (pure or nearly) ---------------------------------------------------
+
+/** The daemon's default ulimits under the container's own (a container's limit of the same name wins). */
+export function withDefaultUlimits<T extends { Name: string }>(own: T[], defaults: T[]): T[] {
+  return [...defaults.filter((d) => !own.some((u) => u.Name === d.Name)), ...own];
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
