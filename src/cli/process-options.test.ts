@@ -19,7 +19,7 @@ test('sizes as go-units reads them; malformed ones refused before the daemon is 
   assert.equal(parseRamSize('12q'), undefined);
   assert.throws(
     () => body(['-m', '12q']),
-    (e: Error) => e instanceof UsageError && /invalid size: '12q'/.test(e.message),
+    (e: Error) => e instanceof UsageError && /invalid suffix: 'q'/.test(e.message),
   );
 });
 

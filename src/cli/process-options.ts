@@ -6,7 +6,14 @@
  * `--cpus` as NanoCpus, durations as Go durations. Range and conflict rules
  * are the daemon's, so `docker run` meets them too.
  */
-import type { ContainerConfig, HealthConfig, HostConfig, ThrottleDevice, WeightDevice } from '../engine/types.ts';
+import type {
+  ContainerConfig,
+  HealthConfig,
+  HostConfig,
+  Resources,
+  ThrottleDevice,
+  WeightDevice,
+} from '../engine/types.ts';
 import { type FlagSpec, type ParsedArgs, UsageError } from './argv.ts';
 import { parseGoDuration } from './time.ts';
 
@@ -98,11 +105,24 @@ export const PROCESS_FLAGS: FlagSpec[] = [
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
-/** go-units RAMInBytes: `512`, `64k`, `1.5g`, `2MiB`; undefined when malformed. */
+/** go-units RAMInBytes: `512`, `64k`, `1.5g`, `2MiB`; an error text (Docker's) when malformed. */
+export function ramInBytes(text: string): number | string {
+  const sep = Math.max(...[...'0123456789. '].map((c) => text.lastIndexOf(c)));
+  const num = text.slice(0, sep + 1).trim();
+  let sfx = text.slice(sep + 1).toLowerCase();
+  const n = Number(num);
+  if (num === '' || !/^\d*\.?\d*$/.test(num) || !Number.isFinite(n) || n < 0) return `invalid size: '${text}'`;
+  if (sfx.endsWith('b')) sfx = sfx.slice(0, -1);
+  if (sfx.endsWith('i')) sfx = sfx.slice(0, -1);
+  const unit = SIZE_UNITS[sfx];
+  if (unit === undefined) return `invalid suffix: '${text.slice(sep + 1)}'`;
+  return Math.floor(n * unit);
+}
+
+/** {@link ramInBytes}, undefined when malformed. */
 export function parseRamSize(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(text);
-  if (!m) return undefined;
-  return Math.floor(Number(m[1]) * (SIZE_UNITS[(m[2] ?? '').toLowerCase()] ?? 1));
+  const n = ramInBytes(text);
+  return typeof n === 'number' ? n : undefined;
 }
 
 function flagName(p: FlagSpec): string {
@@ -113,12 +133,10 @@ function sizeFlag(p: ParsedArgs, name: string, allowMinusOne = false): number | 
   const v = p.string(name);
   if (v === undefined || v === '') return undefined;
   if (allowMinusOne && v === '-1') return -1;
-  const n = parseRamSize(v);
-  if (n === undefined) {
+  const n = ramInBytes(v);
+  if (typeof n === 'string') {
     const spec = PROCESS_FLAGS.find((f) => f.long === name);
-    throw new UsageError(
-      `invalid argument "${v}" for "${spec ? flagName(spec) : `--${name}`}" flag: invalid size: '${v}'`,
-    );
+    throw new UsageError(`invalid argument "${v}" for "${spec ? flagName(spec) : `--${name}`}" flag: ${n}`);
   }
   return n;
 }
@@ -214,20 +232,16 @@ export function processConfig(p: ParsedArgs): Partial<ContainerConfig> {
   return out;
 }
 
-/** The HostConfig fields of these flags. */
-export function processHostConfig(p: ParsedArgs): Partial<HostConfig> {
-  const hc: Partial<HostConfig> = {};
-  const set = <K extends keyof HostConfig>(k: K, v: HostConfig[K] | undefined) => {
+/** The resource fields (the flags `update` shares with `run`): only those given. */
+export function resourcesFrom(p: ParsedArgs): Resources {
+  const hc: Resources = {};
+  const set = <K extends keyof Resources>(k: K, v: Resources[K] | undefined) => {
     if (v !== undefined) hc[k] = v;
   };
   set('Memory', sizeFlag(p, 'memory'));
   set('MemorySwap', sizeFlag(p, 'memory-swap', true));
   set('MemoryReservation', sizeFlag(p, 'memory-reservation'));
   set('KernelMemory', sizeFlag(p, 'kernel-memory'));
-  const swappiness = p.int('memory-swappiness');
-  if (swappiness !== undefined && swappiness !== -1) hc.MemorySwappiness = swappiness;
-  if (p.changed('oom-kill-disable')) hc.OomKillDisable = p.bool('oom-kill-disable');
-  set('OomScoreAdj', p.int('oom-score-adj'));
   const cpus = p.string('cpus');
   if (cpus !== undefined && cpus !== '') hc.NanoCpus = parseCpus(cpus);
   set('CpuShares', p.int('cpu-shares'));
@@ -239,6 +253,19 @@ export function processHostConfig(p: ParsedArgs): Partial<HostConfig> {
   set('CpusetMems', p.string('cpuset-mems'));
   if (p.changed('pids-limit')) hc.PidsLimit = p.int('pids-limit');
   set('BlkioWeight', p.int('blkio-weight'));
+  return hc;
+}
+
+/** The HostConfig fields of these flags. */
+export function processHostConfig(p: ParsedArgs): Partial<HostConfig> {
+  const hc: Partial<HostConfig> = resourcesFrom(p);
+  const set = <K extends keyof HostConfig>(k: K, v: HostConfig[K] | undefined) => {
+    if (v !== undefined) hc[k] = v;
+  };
+  const swappiness = p.int('memory-swappiness');
+  if (swappiness !== undefined && swappiness !== -1) hc.MemorySwappiness = swappiness;
+  if (p.changed('oom-kill-disable')) hc.OomKillDisable = p.bool('oom-kill-disable');
+  set('OomScoreAdj', p.int('oom-score-adj'));
   const list = (name: string) => p.list(name);
   if (list('blkio-weight-device').length) hc.BlkioWeightDevice = weights(list('blkio-weight-device'));
   if (list('device-read-bps').length)

@@ -13,7 +13,11 @@ import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateRequest,
+  ContainerUpdateResponse,
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
@@ -28,6 +32,7 @@ import type {
   OutputStream,
   RemoveOptions,
   ResizeOptions,
+  StatsOptions,
   StopOptions,
   SystemInfo,
   VersionInfo,
@@ -67,6 +72,20 @@ export interface ContainersApi {
    */
   attach(id: string, opts?: AttachOptions): Promise<IoSession>;
   resize(id: string, opts: ResizeOptions): Promise<void>;
+  /** Changes resource limits (live, on a running container) and the restart policy; returns Docker's warnings. */
+  update(id: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse>;
+  /** Freezes every process of a running container; 'conflict' if not running or already paused. */
+  pause(id: string): Promise<void>;
+  /** Thaws a paused container; 'conflict' if it is not paused. */
+  unpause(id: string): Promise<void>;
+  /** The container's processes as `ps` shows them (`psArgs` default `-ef`); 'conflict' if not running. */
+  top(id: string, opts?: { psArgs?: string }): Promise<ContainerTop>;
+  /**
+   * Resource usage samples: one (`stream: false`) or one a second until
+   * `signal` aborts or the container stops. A stopped container gives one
+   * empty sample, as Docker's.
+   */
+  stats(id: string, opts?: StatsOptions): Promise<AsyncIterable<ContainerStats>>;
 }
 
 /** Exec sessions: extra processes in a running container. */

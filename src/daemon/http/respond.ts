@@ -51,10 +51,32 @@ export async function respond(reply: Reply, ctx: RespondContext): Promise<void> 
       return sendOutput(ctx, reply.stream);
     case 'wait':
       return sendWait(ctx, reply.handle.result);
+    case 'json-stream':
+      return sendJsonStream(ctx, reply.items);
     case 'session':
       return ctx.transport.kind === 'upgrade'
         ? hijack(ctx, ctx.transport.socket, { session: reply.session, stdin: reply.stdin, head: ctx.transport.head })
         : streamSessionOverHttp(ctx, ctx.transport.res, reply.session);
+  }
+}
+
+/** JSON values one a line, flushed as each comes; a failure part way truncates the stream. */
+async function sendJsonStream(ctx: RespondContext, items: AsyncIterable<unknown>): Promise<void> {
+  const iter = items[Symbol.asyncIterator]();
+  // The first item before the headers: an error there is still a proper error response.
+  const first = await iter.next();
+  const w = openStream(ctx, 200, { 'Content-Type': 'application/json' }, false);
+  try {
+    let cur = first;
+    while (!cur.done) {
+      if (!(await w.write(Buffer.from(`${JSON.stringify(cur.value)}\n`)))) break;
+      cur = await iter.next();
+    }
+    await iter.return?.();
+    await w.end();
+  } catch (err) {
+    ctx.log.warn('json stream failed', { err: String(err) });
+    w.abort();
   }
 }
 

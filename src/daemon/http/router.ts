@@ -42,7 +42,9 @@ export type Reply =
   | { kind: 'text'; status: number; body: string; contentType: string; headers?: Record<string, string> }
   | { kind: 'output'; stream: OutputStream }
   | { kind: 'session'; session: IoSession; stdin: boolean }
-  | { kind: 'wait'; handle: WaitHandle };
+  | { kind: 'wait'; handle: WaitHandle }
+  /** JSON values, one a line, as they come (stats, events); ends when the iterable ends or the client leaves. */
+  | { kind: 'json-stream'; items: AsyncIterable<unknown> };
 
 export type Handler = (req: ApiRequest) => Promise<Reply>;
 

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { hostname as hostHostname, release } from 'node:os';
+import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
@@ -20,7 +20,11 @@ import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateRequest,
+  ContainerUpdateResponse,
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
@@ -31,6 +35,7 @@ import type {
   OutputStream,
   RemoveOptions,
   ResizeOptions,
+  StatsOptions,
   StopOptions,
   WaitCondition,
   WaitHandle,
@@ -40,7 +45,7 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
-import { type CgroupLayout, oomKills } from '../../host/cgroups.ts';
+import { type CgroupLayout, cgroupPids, oomKills, sampleCgroup, systemCpuUsage } from '../../host/cgroups.ts';
 import { buildOciSpec, type ContainerSpec, capabilities } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
@@ -66,7 +71,9 @@ import {
   validateSysctls,
   validateUlimits,
 } from './container-config.ts';
-import { checkResources, ociResources } from './container-resources.ts';
+import { checkResources, ociResources, RESOURCE_KEYS } from './container-resources.ts';
+import { networkStats, type PreviousSample, stoppedStats, toDockerStats } from './container-stats.ts';
+import { top as psTop } from './container-top.ts';
 import { blockDevice, namespacePlan, resourceHost } from './container-process.ts';
 import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
 import { mkdirInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
@@ -190,6 +197,8 @@ export class ContainerService implements ContainersApi {
   readonly #compiledFilters = new Map<string, string>();
   /** Current restart back-off per container, in ms. */
   readonly #backoff = new Map<string, number>();
+  /** The last stats sample per running container: the "before" of the next CPU %. */
+  readonly #lastStats = new Map<string, PreviousSample>();
 
   constructor(opts: ContainerServiceOptions) {
     this.#o = opts;
@@ -665,6 +674,7 @@ export class ContainerService implements ContainersApi {
       await this.#releaseTask(id);
       this.#exited.get(id)?.resolve();
       this.#exited.delete(id);
+      this.#lastStats.delete(id);
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
       this.#notify(id, ['not-running', 'next-exit'], { StatusCode: cur.state.exitCode, Error: null });
       if (cur.hostConfig.AutoRemove) await this.#removeLocked(id);
@@ -721,6 +731,7 @@ export class ContainerService implements ContainersApi {
     const signal = parseSignal(opts.signal || rec.config.StopSignal || 'SIGTERM');
     const timeout = opts.t ?? rec.config.StopTimeout ?? 10;
     await this.#o.runtime.kill(rec.id, signal).catch(() => {});
+    await this.#thaw(rec.id);
     if (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) return;
     if (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY))) return;
     await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
@@ -772,6 +783,20 @@ export class ContainerService implements ContainersApi {
     const sig = parseSignal(opts.signal || 'SIGKILL');
     if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
     await this.#o.runtime.kill(rec.id, sig);
+    // A frozen process handles no signal: as Docker, a kill of a paused container thaws it.
+    await this.#thaw(rec.id);
+  }
+
+  /** Thaws a paused container (after a signal was sent to it, so that it can act on it). */
+  async #thaw(id: string): Promise<void> {
+    const cur = this.#o.store.find(id);
+    if (cur?.state.status !== 'paused') return;
+    await this.#o.runtime.resume(id).catch(() => {});
+    const again = this.#o.store.find(id);
+    if (again?.state.status === 'paused') {
+      again.state = { ...again.state, status: 'running' };
+      this.#o.store.update(again);
+    }
   }
 
   // ---- remove -------------------------------------------------------------------
@@ -788,6 +813,7 @@ export class ContainerService implements ContainersApi {
       rec.manuallyStopped = true;
       this.#o.store.update(rec);
       await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      await this.#thaw(rec.id);
       await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
     }
     await this.#lock.run(rec.id, () => this.#removeLocked(rec.id));
@@ -888,6 +914,152 @@ export class ContainerService implements ContainersApi {
     if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
     validateSize(opts);
     await this.#o.runtime.resize(this.#dir(rec.id), opts.h, opts.w);
+  }
+
+  // ---- update / pause / top / stats -----------------------------------------------
+
+  #cgroupPath(id: string): string {
+    return `/berth/${id}`;
+  }
+
+  update(ref: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      const hc = cur.hostConfig;
+      const changes: ContainerUpdateRequest = {};
+      for (const k of RESOURCE_KEYS) {
+        const v = body[k];
+        if (v !== undefined && v !== null && !(typeof v === 'number' && v === 0 && k !== 'PidsLimit')) {
+          (changes as Record<string, unknown>)[k] = v;
+        }
+      }
+      const warnings = checkResources(changes, resourceHost(this.#o.cgroups), hc);
+      if (
+        changes.Memory !== undefined &&
+        changes.MemorySwap === undefined &&
+        (hc.MemorySwap ?? 0) > 0 &&
+        changes.Memory > (hc.MemorySwap ?? 0)
+      ) {
+        throw invalidArgument(
+          'Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time',
+        );
+      }
+      const policy = body.RestartPolicy;
+      if (policy?.Name !== undefined && policy.Name !== '' && policy.Name !== 'no' && hc.AutoRemove) {
+        throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      }
+      if (policy?.Name !== undefined && !['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(policy.Name)) {
+        throw invalidArgument(`invalid restart policy '${policy.Name}'`);
+      }
+      const next: HostConfig = { ...hc, ...changes };
+      if (isRunning(cur.state.status)) {
+        const file = join(this.#dir(cur.id), 'update-resources.json');
+        await writeFile(file, JSON.stringify(ociResources(changes, blockDevice)));
+        try {
+          await this.#o.runtime.update(cur.id, file);
+        } catch (err) {
+          throw new BerthError('internal', `Cannot update container ${cur.id}: ${(err as Error).message.trim()}`);
+        } finally {
+          await rm(file, { force: true });
+        }
+      }
+      // As Docker: an empty policy name (what the docker CLI sends without --restart) leaves the policy as it is.
+      if (policy?.Name) next.RestartPolicy = { Name: policy.Name, MaximumRetryCount: policy.MaximumRetryCount ?? 0 };
+      cur.hostConfig = next;
+      this.#o.store.update(cur);
+      return { Warnings: warnings };
+    });
+  }
+
+  pause(ref: string): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      if (cur.state.status === 'paused') throw conflict(`Container ${cur.id} is already paused`);
+      if (cur.state.status !== 'running') throw conflict(`Container ${cur.id} is not running`);
+      await this.#o.runtime.pause(cur.id);
+      cur.state = { ...cur.state, status: 'paused' };
+      this.#o.store.update(cur);
+    });
+  }
+
+  unpause(ref: string): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      if (cur.state.status !== 'paused') throw conflict(`Container ${cur.id} is not paused`);
+      await this.#o.runtime.resume(cur.id);
+      cur.state = { ...cur.state, status: 'running' };
+      this.#o.store.update(cur);
+    });
+  }
+
+  async top(ref: string, opts: { psArgs?: string } = {}): Promise<ContainerTop> {
+    const rec = this.#o.store.get(ref);
+    if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
+    const pids = await cgroupPids(this.#o.cgroups, this.#cgroupPath(rec.id));
+    return psTop(pids, opts.psArgs || '-ef');
+  }
+
+  /** One sample of a running container; the previous one (or its start) gives the CPU % baseline. */
+  async #sample(rec: ContainerRecord, oneShot: boolean): Promise<ContainerStats> {
+    const [s, systemCpu, networks] = await Promise.all([
+      sampleCgroup(this.#o.cgroups, this.#cgroupPath(rec.id)),
+      systemCpuUsage(),
+      networkStats(rec.state.pid),
+    ]);
+    const ncpu = cpus().length;
+    const meta = {
+      id: rec.id,
+      name: rec.name,
+      read: new Date().toISOString(),
+      systemCpu,
+      onlineCpus: s.cpu.perCpu?.length || ncpu,
+      hostMemory: totalmem(),
+    };
+    let pre: PreviousSample | undefined;
+    if (!oneShot) {
+      pre = this.#lastStats.get(rec.id);
+      if (!pre || Date.parse(pre.read) < Date.parse(rec.state.startedAt)) {
+        const sinceStartNs = Math.max(0, Date.now() - Date.parse(rec.state.startedAt)) * 1e6;
+        pre = {
+          read: rec.state.startedAt,
+          cpu: {
+            cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
+            system_cpu_usage: Math.max(0, systemCpu - sinceStartNs * ncpu),
+            online_cpus: meta.onlineCpus,
+            throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+          },
+        };
+      }
+    }
+    const out = toDockerStats(s, meta, pre, networks);
+    this.#lastStats.set(rec.id, { read: out.read, cpu: out.cpu_stats });
+    return out;
+  }
+
+  async stats(ref: string, opts: StatsOptions = {}): Promise<AsyncIterable<ContainerStats>> {
+    const first = this.#o.store.get(ref);
+    const id = first.id;
+    const firstSample = isRunning(first.state.status)
+      ? await this.#sample(first, opts.oneShot === true)
+      : stoppedStats(first.id, first.name);
+    const self = this;
+    return (async function* () {
+      yield firstSample;
+      if (opts.stream === false) return;
+      while (!opts.signal?.aborted) {
+        await sleep(1000, opts.signal);
+        const rec = self.#o.store.find(id);
+        if (!rec || opts.signal?.aborted) return;
+        if (!isRunning(rec.state.status)) {
+          yield stoppedStats(rec.id, rec.name);
+          return;
+        }
+        yield await self.#sample(rec, false);
+      }
+    })();
   }
 
   // ---- exec ---------------------------------------------------------------------
@@ -1032,8 +1204,16 @@ export function withDefaultUlimits<T extends { Name: string }>(own: T[], default
   return [...defaults.filter((d) => !own.some((u) => u.Name === d.Name)), ...own];
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      r();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function validateSize(opts: ResizeOptions): void {

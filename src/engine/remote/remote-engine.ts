@@ -9,7 +9,10 @@ import type { ContainersApi, Engine, ExecApi, ImagesApi, SystemApi } from '../en
 import type {
   ContainerCreateResponse,
   ContainerInspect,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateResponse,
   ExecInspect,
   Filters,
   ImageDeleteItem,
@@ -177,6 +180,21 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return ioSession({ ...conn, tty });
     },
     resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
+    update: (id, body) =>
+      json<ContainerUpdateResponse>({ method: 'POST', path: `/containers/${seg(id)}/update`, body }),
+    pause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/pause` }),
+    unpause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/unpause` }),
+    top: (id, o = {}) =>
+      json<ContainerTop>({ method: 'GET', path: `/containers/${seg(id)}/top`, query: { ps_args: o.psArgs } }),
+    async stats(id, o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: `/containers/${seg(id)}/stats`,
+        query: { stream: o.stream !== false, 'one-shot': o.oneShot },
+        signal: o.signal,
+      });
+      return jsonLines<ContainerStats>(res.stream());
+    },
   };
 
   const exec: ExecApi = {
@@ -219,6 +237,20 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
   };
 
   return { host: t.address.display, system, containers, exec, images, close: () => t.close() };
+}
+
+/** Newline-separated JSON values of a streamed body, as they arrive. */
+async function* jsonLines<T>(body: AsyncIterable<Buffer | string>): AsyncGenerator<T> {
+  let buf = '';
+  for await (const chunk of body) {
+    buf += String(chunk);
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) yield JSON.parse(line) as T;
+    }
+  }
+  if (buf.trim()) yield JSON.parse(buf) as T;
 }
 
 /** Filters as the docker CLI sends them: `{"name":{"web":true}}`; undefined when empty. */
