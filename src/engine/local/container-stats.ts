@@ -7,7 +7,7 @@
  * an earlier call), else the container's start (zero usage, the host's CPU
  * time then), so a first one-shot shows the average since start.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { BlkioEntry, ContainerStats, CpuStats } from '../types.ts';
 import type { CgroupSample, IoEntry } from '../../host/cgroups.ts';
 
@@ -132,10 +132,11 @@ export function stoppedStats(id: string, name: string): ContainerStats {
 }
 
 /** Per-interface counters of a process's network namespace (/proc/<pid>/net/dev), loopback left out. */
-export async function networkStats(pid: number): Promise<ContainerStats['networks']> {
+export function networkStats(pid: number): ContainerStats['networks'] {
   let text: string;
   try {
-    text = await readFile(`/proc/${pid}/net/dev`, 'utf8');
+    // A procfs pseudo-file: read synchronously, as the cgroup files are (see host/cgroups.ts).
+    text = readFileSync(`/proc/${pid}/net/dev`, 'utf8');
   } catch {
     return undefined;
   }

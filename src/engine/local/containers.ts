@@ -1003,12 +1003,10 @@ export class ContainerService implements ContainersApi {
   }
 
   /** One sample of a running container; the previous one (or its start) gives the CPU % baseline. */
-  async #sample(rec: ContainerRecord, oneShot: boolean): Promise<ContainerStats> {
-    const [s, systemCpu, networks] = await Promise.all([
-      sampleCgroup(this.#o.cgroups, this.#cgroupPath(rec.id)),
-      systemCpuUsage(),
-      networkStats(rec.state.pid),
-    ]);
+  #sample(rec: ContainerRecord, oneShot: boolean): ContainerStats {
+    const s = sampleCgroup(this.#o.cgroups, this.#cgroupPath(rec.id));
+    const systemCpu = systemCpuUsage();
+    const networks = networkStats(rec.state.pid);
     const ncpu = cpus().length;
     const meta = {
       id: rec.id,
@@ -1043,7 +1041,7 @@ export class ContainerService implements ContainersApi {
     const first = this.#o.store.get(ref);
     const id = first.id;
     const firstSample = isRunning(first.state.status)
-      ? await this.#sample(first, opts.oneShot === true)
+      ? this.#sample(first, opts.oneShot === true)
       : stoppedStats(first.id, first.name);
     const self = this;
     return (async function* () {
@@ -1057,7 +1055,7 @@ export class ContainerService implements ContainersApi {
           yield stoppedStats(rec.id, rec.name);
           return;
         }
-        yield await self.#sample(rec, false);
+        yield self.#sample(rec, false);
       }
     })();
   }
