@@ -78,6 +78,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/container/attach.ts'),
   },
   {
+    path: ['container', 'commit'],
+    aliases: [['commit']],
+    summary: "Create a new image from a container's changes",
+    load: () => import('./commands/container/commit.ts'),
+  },
+  {
     path: ['container', 'create'],
     aliases: [['create']],
     summary: 'Create a new container',
@@ -190,6 +196,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     aliases: [],
     summary: 'Return low-level information on berth objects',
     load: () => import('./commands/system/inspect.ts'),
+  },
+  {
+    path: ['system', 'events'],
+    aliases: [['events']],
+    summary: 'Get real time events from the server',
+    load: () => import('./commands/system/events.ts'),
   },
   {
     path: ['system', 'info'],

@@ -17,6 +17,7 @@ import { createSystemApi } from '../engine/local/system.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
 import { openDb } from '../core/db.ts';
+import { createEventBus } from '../core/events/bus.ts';
 import { createImageService } from '../core/images/service.ts';
 import { TaskRuntime } from '../core/runtime/runtime.ts';
 import { openSnapshotter } from '../core/snapshots/overlay.ts';
@@ -72,6 +73,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   for (const w of cgroups.warnings) log.warn(w);
 
   const db = openDb(join(root, 'berth.db'));
+  const events = createEventBus();
   const store = new ContainerStore(db);
   const content = await openContentStore(root);
   const snapshotter = await openSnapshotter({ root, db });
@@ -101,17 +103,21 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
         const r = await images.resolveForContainer(ref);
         return { id: r.id, config: toContainerConfig(r.config.config), chainId: r.chainId ?? '' };
       },
+      commit: (opts) => images.commit(opts),
     },
     rootfs: {
       prepare: (key, parent) => snapshotter.prepare(key, parent ? (parent as Digest) : undefined),
       mounts: (key) => snapshotter.mounts(key),
       remove: (key) => snapshotter.remove(key),
+      diff: (key) => snapshotter.diff(key),
+      changes: (key) => snapshotter.changes(key),
     },
+    events,
     log: (level, msg, fields) => log[level](msg, fields),
   });
   await containers.recover();
   await containers.startByPolicy();
-  const imagesApi = createImagesApi({ images, snapshotter });
+  const imagesApi = createImagesApi({ images, snapshotter, events });
   const engine: Engine = {
     system: createSystemApi({
       id: engineId(root),
@@ -121,6 +127,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       containers: store,
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
+      events,
     }),
     containers,
     exec: containers.execApi(),

@@ -9,6 +9,9 @@
  */
 import type {
   AttachOptions,
+  CommitOptions,
+  EventMessage,
+  EventsOptions,
   ContainerCreateRequest,
   ContainerCreateResponse,
   ContainerInspect,
@@ -44,6 +47,12 @@ export interface SystemApi {
   ping(): Promise<void>;
   version(): Promise<VersionInfo>;
   info(): Promise<SystemInfo>;
+  /**
+   * Events as they happen (and, with `since`, the recorded ones from then),
+   * until `until` or `signal`; filters as Docker's (type, container, image,
+   * event, label, network, volume…), 'invalid-argument' for unknown keys.
+   */
+  events(opts?: EventsOptions): Promise<AsyncIterable<EventMessage>>;
 }
 
 /**
@@ -86,6 +95,12 @@ export interface ContainersApi {
    * empty sample, as Docker's.
    */
   stats(id: string, opts?: StatsOptions): Promise<AsyncIterable<ContainerStats>>;
+  /**
+   * Makes an image of the container's filesystem changes (one new layer on
+   * its image) and config, with `changes` applied; pauses a running
+   * container while its changes are read unless `pause` is false.
+   */
+  commit(id: string, opts?: CommitOptions): Promise<{ Id: string }>;
 }
 
 /** Exec sessions: extra processes in a running container. */

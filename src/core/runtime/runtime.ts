@@ -256,7 +256,7 @@ export class TaskRuntime {
     await run(this.#runtime, [...this.#runtimeArgs(), 'pause', id]);
   }
 
-  /** Thaws a paused task. */
+  /** Thaws a paused task (`crun resume`). */
   async resume(id: string): Promise<void> {
     await run(this.#runtime, [...this.#runtimeArgs(), 'resume', id]);
   }

@@ -51,32 +51,12 @@ export async function respond(reply: Reply, ctx: RespondContext): Promise<void> 
       return sendOutput(ctx, reply.stream);
     case 'wait':
       return sendWait(ctx, reply.handle.result);
-    case 'json-stream':
-      return sendJsonStream(ctx, reply.items);
+    case 'bytes':
+      return sendBytes(ctx, reply);
     case 'session':
       return ctx.transport.kind === 'upgrade'
         ? hijack(ctx, ctx.transport.socket, { session: reply.session, stdin: reply.stdin, head: ctx.transport.head })
         : streamSessionOverHttp(ctx, ctx.transport.res, reply.session);
-  }
-}
-
-/** JSON values one a line, flushed as each comes; a failure part way truncates the stream. */
-async function sendJsonStream(ctx: RespondContext, items: AsyncIterable<unknown>): Promise<void> {
-  const iter = items[Symbol.asyncIterator]();
-  // The first item before the headers: an error there is still a proper error response.
-  const first = await iter.next();
-  const w = openStream(ctx, 200, { 'Content-Type': 'application/json' }, false);
-  try {
-    let cur = first;
-    while (!cur.done) {
-      if (!(await w.write(Buffer.from(`${JSON.stringify(cur.value)}\n`)))) break;
-      cur = await iter.next();
-    }
-    await iter.return?.();
-    await w.end();
-  } catch (err) {
-    ctx.log.warn('json stream failed', { err: String(err) });
-    w.abort();
   }
 }
 
@@ -204,6 +184,22 @@ async function sendOutput(ctx: RespondContext, stream: OutputStream): Promise<vo
     if (await pumpOutput(stream, out)) await out.end();
   } catch (err) {
     ctx.log.warn('output stream failed', { err });
+    out.abort();
+  }
+}
+
+/** A streamed body (tar, JSON lines): chunked; a failure part way drops the connection (a truncated body). */
+async function sendBytes(ctx: RespondContext, reply: Extract<Reply, { kind: 'bytes' }>): Promise<void> {
+  const headers = { 'Content-Type': reply.contentType, ...reply.headers };
+  if (ctx.transport.req.method === 'HEAD') return sendFixed(ctx, reply.status, headers, '');
+  const out = openStream(ctx, reply.status, headers, false);
+  try {
+    for await (const chunk of reply.body) {
+      if (chunk.byteLength > 0 && !(await out.write(chunk))) return;
+    }
+    await out.end();
+  } catch (err) {
+    ctx.log.warn('stream failed', { err });
     out.abort();
   }
 }

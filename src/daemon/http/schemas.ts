@@ -112,6 +112,8 @@ const hostConfig = obj({
 
 /** Body of POST /containers/{id}/update. */
 export const containerUpdateSchema: Schema = obj({ ...resourceFields, RestartPolicy: restartPolicy });
+/** Body of POST /commit: container config fields for the new image. */
+export const commitConfigSchema: Schema = nullable(obj(containerConfigFields));
 
 /** Body of POST /containers/create. */
 export const containerCreateSchema: Schema = obj({

@@ -337,6 +337,10 @@ export function createFakeEngine(): FakeEngine {
           Plugins: { Volume: ['local'], Network: ['bridge'], Log: ['json-file'] },
         };
       },
+      async events(opts) {
+        rec('system.events', opts);
+        return (async function* () {})();
+      },
     },
     containers: {
       async create(body, opts) {
@@ -411,6 +415,11 @@ export function createFakeEngine(): FakeEngine {
           );
         }
         containers.delete(c.id);
+      },
+      async commit(id, opts) {
+        rec('containers.commit', id, opts);
+        find(id);
+        return { Id: `sha256:${hex(64)}` };
       },
       async wait(id, opts) {
         rec('containers.wait', id, opts);

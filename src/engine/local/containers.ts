@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
   AttachOptions,
+  CommitOptions,
   ContainerConfig,
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -56,7 +57,11 @@ import {
   validateName,
   ZERO_TIME,
 } from '../../core/containers/store.ts';
+import type { CommitImageOptions } from '../../core/images/types.ts';
 import type { AttachConnection } from '../../core/runtime/attach.ts';
+import type { Change } from '../../core/snapshots/types.ts';
+import type { EventSink } from '../../core/events/bus.ts';
+import { commitContainer } from './container-commit.ts';
 import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
 import {
@@ -92,6 +97,8 @@ export interface ContainerImage {
 export interface ImagePort {
   /** 'not-found' with `No such image: <ref>` when missing. */
   resolve(ref: string): Promise<ContainerImage>;
+  /** Makes an image of a parent, a layer and a config (core ImageService.commit). */
+  commit(opts: CommitImageOptions): Promise<{ id: string }>;
 }
 
 /** The container's writable layer (implemented over core/snapshots). */
@@ -102,6 +109,10 @@ export interface RootfsPort {
   mounts(key: string): Promise<MountSpec>;
   /** Removes the snapshot; it must be unmounted. */
   remove(key: string): Promise<void>;
+  /** The snapshot's changes as an uncompressed layer tar (Snapshotter.diff). */
+  diff(key: string): AsyncIterable<Uint8Array>;
+  /** The snapshot's changes over its image (Snapshotter.changes). */
+  changes(key: string): Promise<Change[]>;
 }
 
 export interface ContainerServiceOptions {
@@ -120,6 +131,8 @@ export interface ContainerServiceOptions {
   hostCaps?: readonly string[];
   /** berthd's own hard rlimits by Docker name, read once at start (they cannot grow). */
   hostLimits?: Record<string, number>;
+  /** Where lifecycle events go (GET /events); none: not published. */
+  events?: EventSink;
   /** Path of an init binary for `--init` (catatonit or tini). */
   initPath?: string;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -210,6 +223,16 @@ export class ContainerService implements ContainersApi {
 
   #log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
     this.#o.log?.(level, msg, fields);
+  }
+
+  /** Publishes a container event with Docker's attributes: labels, image, name, then `extra`. */
+  #event(action: string, rec: ContainerRecord, extra: Record<string, string> = {}): void {
+    this.#o.events?.publish({
+      type: 'container',
+      action,
+      id: rec.id,
+      attributes: containerEventAttributes(rec, extra),
+    });
   }
 
   // ---- lifecycle of the service -------------------------------------------------
@@ -327,6 +350,7 @@ export class ContainerService implements ContainersApi {
       for (const u of undo.reverse()) await u().catch(() => {});
       throw err;
     }
+    this.#event('create', rec);
     this.#log('info', 'container created', { id, name });
     return { Id: id, Warnings: warnings };
   }
@@ -590,6 +614,7 @@ export class ContainerService implements ContainersApi {
         await runtime.kill(id, 'KILL').catch(() => {});
         throw err;
       }
+      this.#event('start', rec);
       this.#log('info', 'container started', { id, pid });
     } catch (err) {
       const e =
@@ -675,6 +700,8 @@ export class ContainerService implements ContainersApi {
       this.#exited.get(id)?.resolve();
       this.#exited.delete(id);
       this.#lastStats.delete(id);
+      if (cur.state.oomKilled) this.#event('oom', cur);
+      this.#event('die', cur, { exitCode: String(cur.state.exitCode) });
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
       this.#notify(id, ['not-running', 'next-exit'], { StatusCode: cur.state.exitCode, Error: null });
       if (cur.hostConfig.AutoRemove) await this.#removeLocked(id);
@@ -732,10 +759,16 @@ export class ContainerService implements ContainersApi {
     const timeout = opts.t ?? rec.config.StopTimeout ?? 10;
     await this.#o.runtime.kill(rec.id, signal).catch(() => {});
     await this.#thaw(rec.id);
-    if (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) return;
-    if (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY))) return;
-    await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
-    await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+    this.#event('kill', rec, { signal: String(signal) });
+    const exited =
+      (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) ||
+      (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY)));
+    if (!exited) {
+      await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      this.#event('kill', rec, { signal: '9' });
+      await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+    }
+    this.#event('stop', rec);
   }
 
   /**
@@ -771,6 +804,7 @@ export class ContainerService implements ContainersApi {
       });
     }
     await this.start(rec.id);
+    this.#event('restart', this.#o.store.get(rec.id));
   }
 
   /** Waits until no exit bookkeeping is pending for `id`. */
@@ -783,6 +817,7 @@ export class ContainerService implements ContainersApi {
     const sig = parseSignal(opts.signal || 'SIGKILL');
     if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
     await this.#o.runtime.kill(rec.id, sig);
+    this.#event('kill', rec, { signal: String(sig) });
     // A frozen process handles no signal: as Docker, a kill of a paused container thaws it.
     await this.#thaw(rec.id);
   }
@@ -834,6 +869,7 @@ export class ContainerService implements ContainersApi {
     for (const e of rec.execIds) this.#execs.delete(e);
     this.#failPending(id);
     this.#notify(id, ['not-running', 'next-exit', 'removed'], { StatusCode: rec.state.exitCode, Error: null });
+    this.#event('destroy', rec);
     this.#log('info', 'container removed', { id });
   }
 
@@ -895,6 +931,7 @@ export class ContainerService implements ContainersApi {
     const wantErr = opts.stderr !== false;
     const replay = opts.logs ? await this.logs(rec.id, { follow: false }) : undefined;
     const stdinOnce = rec.config.StdinOnce === true;
+    this.#event('attach', rec);
     if (isRunning(rec.state.status)) {
       const conn = await this.#o.runtime.attach(this.#dir(rec.id));
       return sessionFrom(conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, stdinOnce, replay });
@@ -968,6 +1005,7 @@ export class ContainerService implements ContainersApi {
       if (policy?.Name) next.RestartPolicy = { Name: policy.Name, MaximumRetryCount: policy.MaximumRetryCount ?? 0 };
       cur.hostConfig = next;
       this.#o.store.update(cur);
+      this.#event('update', cur);
       return { Warnings: warnings };
     });
   }
@@ -981,6 +1019,7 @@ export class ContainerService implements ContainersApi {
       await this.#o.runtime.pause(cur.id);
       cur.state = { ...cur.state, status: 'paused' };
       this.#o.store.update(cur);
+      this.#event('pause', cur);
     });
   }
 
@@ -992,6 +1031,7 @@ export class ContainerService implements ContainersApi {
       await this.#o.runtime.resume(cur.id);
       cur.state = { ...cur.state, status: 'running' };
       this.#o.store.update(cur);
+      this.#event('unpause', cur);
     });
   }
 
@@ -1070,6 +1110,7 @@ export class ContainerService implements ContainersApi {
     this.#execs.set(id, { id, containerId: rec.id, config: body, running: false, exitCode: null, pid: 0 });
     rec.execIds.push(id);
     this.#o.store.update(rec);
+    this.#event(`exec_create: ${body.Cmd.join(' ')}`, rec, { execID: id });
     return { Id: id };
   }
 
@@ -1121,9 +1162,11 @@ export class ContainerService implements ContainersApi {
     }
     s.pid = task.pid;
     s.dir = task.dir;
+    this.#event(`exec_start: ${s.config.Cmd.join(' ')}`, rec, { execID: execId });
     const finished = task.exited.then((code) => {
       s.running = false;
       s.exitCode = code;
+      this.#event('exec_die', this.#o.store.find(s.containerId) ?? rec, { execID: execId, exitCode: String(code) });
       void this.#o.runtime.removeExec(execId);
       // As Docker: a finished exec leaves the container's ExecIDs, and stays
       // inspectable for a while (clients read its exit code right after).
@@ -1189,6 +1232,31 @@ export class ContainerService implements ContainersApi {
     };
   }
 
+  // ---- commit -------------------------------------------------------------------
+
+  commit(ref: string, opts: CommitOptions = {}): Promise<{ Id: string }> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      const out = await commitContainer(
+        {
+          commitImage: (o) => this.#o.images.commit(o),
+          diff: (key) => this.#o.rootfs.diff(key),
+          pause: (id) => this.#o.runtime.pause(id),
+          resume: (id) => this.#o.runtime.resume(id),
+        },
+        cur,
+        opts,
+      );
+      this.#event('commit', cur, {
+        comment: opts.comment ?? '',
+        imageID: out.Id,
+        imageRef: opts.repo ? `${opts.repo}:${opts.tag || 'latest'}` : '',
+      });
+      return out;
+    });
+  }
+
   /** For the image service: is any container using this image? */
   imageInUse(imageId: string): ContainerRecord | undefined {
     return this.#o.store.usesImage(imageId);
@@ -1212,6 +1280,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** A container event's attributes as Docker sets them: the container's labels, then image and name, then `extra`. */
+export function containerEventAttributes(
+  rec: ContainerRecord,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { ...(rec.config.Labels ?? {}), image: rec.image, name: rec.name, ...extra };
 }
 
 function validateSize(opts: ResizeOptions): void {

@@ -13,6 +13,7 @@ import type {
   ContainerSummary,
   ContainerTop,
   ContainerUpdateResponse,
+  EventMessage,
   ExecInspect,
   Filters,
   ImageDeleteItem,
@@ -77,6 +78,20 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
   }
 
   const system: SystemApi = {
+    async events(o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: '/events',
+        query: {
+          since: o.since === undefined ? undefined : formatTimestamp(o.since),
+          until: o.until === undefined ? undefined : formatTimestamp(o.until),
+          filters: encodeFilters(o.filters),
+        },
+        signal: o.signal,
+      });
+      const { jsonLines } = await streams();
+      return jsonLines<EventMessage>(res.stream());
+    },
     ping: async () => {
       const res = await t.request({ method: 'GET', path: '/_ping', versioned: false });
       await res.bytes();
@@ -193,8 +208,25 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
         query: { stream: o.stream !== false, 'one-shot': o.oneShot },
         signal: o.signal,
       });
+      const { jsonLines } = await streams();
       return jsonLines<ContainerStats>(res.stream());
     },
+    commit: (id, o = {}) =>
+      json<{ Id: string }>({
+        method: 'POST',
+        path: '/commit',
+        query: {
+          container: id,
+          repo: o.repo,
+          tag: o.tag,
+          comment: o.comment,
+          author: o.author,
+          pause: o.pause === false ? '0' : undefined,
+          // One value holding every line: a daemon parses the `changes` values as Dockerfile lines either way.
+          changes: o.changes?.length ? o.changes.join('\n') : undefined,
+        },
+        body: o.config ?? {},
+      }),
   };
 
   const exec: ExecApi = {
@@ -237,20 +269,6 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
   };
 
   return { host: t.address.display, system, containers, exec, images, close: () => t.close() };
-}
-
-/** Newline-separated JSON values of a streamed body, as they arrive. */
-async function* jsonLines<T>(body: AsyncIterable<Buffer | string>): AsyncGenerator<T> {
-  let buf = '';
-  for await (const chunk of body) {
-    buf += String(chunk);
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (line) yield JSON.parse(line) as T;
-    }
-  }
-  if (buf.trim()) yield JSON.parse(buf) as T;
 }
 
 /** Filters as the docker CLI sends them: `{"name":{"web":true}}`; undefined when empty. */

@@ -17,7 +17,7 @@ import {
   readBody,
   validateContainerName,
 } from '../decode.ts';
-import { type ApiRequest, empty, json, type Route } from '../router.ts';
+import { type ApiRequest, empty, json, jsonLines, type Route } from '../router.ts';
 import { containerCreateSchema, containerUpdateSchema } from '../schemas.ts';
 
 function stopOptions(req: ApiRequest): StopOptions {
@@ -216,7 +216,7 @@ export function containerRoutes(engine: Engine): Route[] {
           oneShot: queryBool(req.query, 'one-shot'),
           signal: req.signal,
         });
-        return { kind: 'json-stream', items };
+        return { kind: 'bytes', status: 200, contentType: 'application/json', body: jsonLines(items) };
       },
     },
   ];

@@ -1,7 +1,9 @@
 /** Every route berthd serves, in match order: implemented ones first. */
 import type { Engine } from '../../../engine/engine.ts';
 import type { Route } from '../router.ts';
+import { containerOpsRoutes } from './container-ops.ts';
 import { containerRoutes } from './containers.ts';
+import { eventRoutes } from './events.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
 import { systemRoutes } from './system.ts';
@@ -11,7 +13,9 @@ export function allRoutes(engine: Engine): Route[] {
   return [
     ...systemRoutes(engine),
     ...containerRoutes(engine),
+    ...containerOpsRoutes(engine),
     ...execRoutes(engine),
+    ...eventRoutes(engine),
     ...imageRoutes(engine),
     ...unimplementedRoutes(),
   ];

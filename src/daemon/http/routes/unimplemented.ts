@@ -7,13 +7,11 @@ import { BerthError } from '../../../lib/errors.ts';
 import type { HttpMethod, Route } from '../router.ts';
 
 const endpoints: [HttpMethod, string][] = [
-  ['GET', '/events'],
   ['GET', '/system/df'],
   ['POST', '/auth'],
   ['POST', '/session'],
   ['POST', '/build'],
   ['POST', '/build/prune'],
-  ['POST', '/commit'],
   ['GET', '/distribution/{name*}/json'],
   ['GET', '/networks'],
   ['POST', '/networks/create'],
