@@ -7,6 +7,7 @@
 import type { ContainerCreateRequest, ExecCreateRequest, HostConfig, RestartPolicy } from '../engine/types.ts';
 import { type FlagSpec, type ParsedArgs, UsageError } from './argv.ts';
 import { parseDeviceFlag, parseMountFlag, parseStorageOpts, parseTmpfsFlags } from './mount-options.ts';
+import { PROCESS_FLAGS, processConfig, processHostConfig } from './process-options.ts';
 
 /** The flags `create` and `run` share. */
 export const CONTAINER_FLAGS: FlagSpec[] = [
@@ -63,6 +64,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   },
   { long: 'workdir', short: 'w', type: 'string', description: 'Working directory inside the container' },
   { long: 'detach-keys', type: 'string', description: 'Override the key sequence for detaching a container' },
+  ...PROCESS_FLAGS,
 ];
 
 /** The flags only `run` has. */
@@ -166,7 +168,9 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
     WorkingDir: p.string('workdir') ?? '',
     Entrypoint: entrypoint,
     Labels: labels,
+    ...processConfig(p),
     HostConfig: {
+      ...processHostConfig(p),
       Binds: binds.length === 0 ? null : binds,
       NetworkMode: network === '' ? 'default' : network,
       RestartPolicy: restart,

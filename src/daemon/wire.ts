@@ -12,6 +12,7 @@ import { ContainerService, type ContainerServiceOptions } from '../engine/local/
 import type { SeccompProfile } from '../core/containers/seccomp.ts';
 import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
+import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
 import { createVolumesApi } from '../engine/local/volumes.ts';
 import { VolumeService } from '../core/volumes/service.ts';
@@ -94,13 +95,15 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     events,
     log: (level, msg, fields) => log[level](msg, fields),
   });
+  validateUlimits(config.defaultUlimits, hardLimits());
   const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
   const containers = new ContainerService({
     dataRoot: root,
     store,
     runtime,
     volumes,
-    cgroupV2: cgroups.version === '2',
+    cgroups,
+    defaultUlimits: config.defaultUlimits,
     initPath: findInit(),
     seccomp: loadSeccomp(log),
     hostCaps: boundingCaps(ALL_CAPS),

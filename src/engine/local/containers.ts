@@ -8,8 +8,9 @@
  * and outlive berthd; `recover()` reconciles records with them at start-up.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { hostname as hostHostname, release } from 'node:os';
+import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
@@ -20,16 +21,22 @@ import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateRequest,
+  ContainerUpdateResponse,
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
+  HostConfig,
   IoSession,
   LogsOptions,
   OutputChunk,
   OutputStream,
   RemoveOptions,
   ResizeOptions,
+  StatsOptions,
   StopOptions,
   WaitCondition,
   WaitHandle,
@@ -39,6 +46,7 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
+import { type CgroupLayout, cgroupPids, oomKills, sampleCgroup, systemCpuUsage } from '../../host/cgroups.ts';
 import { buildOciSpec, type ContainerSpec, capabilities } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
@@ -61,11 +69,17 @@ import {
   mergeConfig,
   mergeEnv,
   normalizeNetworkMode,
+  parseNamespaceMode,
   parseSecurityOpts,
   type SecurityOpts,
+  validateSysctls,
   validateUlimits,
 } from './container-config.ts';
 import { checkBindTargets, planMounts } from './container-mounts.ts';
+import { checkResources, ociResources, RESOURCE_KEYS } from './container-resources.ts';
+import { networkStats, type PreviousSample, stoppedStats, toDockerStats } from './container-stats.ts';
+import { top as psTop } from './container-top.ts';
+import { blockDevice, namespacePlan, resourceHost } from './container-process.ts';
 import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
 import { mkdirInRoot, pathInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
 import type { SpecMount } from '../../core/containers/mounts.ts';
@@ -113,7 +127,10 @@ export interface ContainerServiceOptions {
   rootfs: RootfsPort;
   /** Named and anonymous volumes (the local driver). */
   volumes: VolumeService;
-  cgroupV2: boolean;
+  /** The host's cgroup layout and what it can limit. */
+  cgroups: CgroupLayout;
+  /** daemon.json `default-ulimits`: applied where a container sets no limit of that name. */
+  defaultUlimits?: { Name: string; Soft: number; Hard: number }[];
   /** The default seccomp profile with the host facts it needs; absent = containers run unconfined. */
   seccomp?: ContainerSpec['seccomp'];
   /** Capabilities berthd may hand on (its bounding set). */
@@ -199,6 +216,8 @@ export class ContainerService implements ContainersApi {
   readonly #compiledFilters = new Map<string, string>();
   /** Current restart back-off per container, in ms. */
   readonly #backoff = new Map<string, number>();
+  /** The last stats sample per running container: the "before" of the next CPU %. */
+  readonly #lastStats = new Map<string, PreviousSample>();
 
   constructor(opts: ContainerServiceOptions) {
     this.#o = opts;
@@ -302,6 +321,7 @@ export class ContainerService implements ContainersApi {
     ) {
       throw invalidArgument("can't create 'autoremove' containers with restart policy");
     }
+    const warnings = this.#checkProcessOptions(hostConfig, body);
     const image = await this.#o.images.resolve(body.Image);
     const config = mergeConfig(image.config, body);
     const plan = planMounts(hostConfig, config, {
@@ -376,7 +396,48 @@ export class ContainerService implements ContainersApi {
     unpin();
     this.#event('create', rec);
     this.#log('info', 'container created', { id, name });
-    return { Id: id, Warnings: plan.warnings };
+    return { Id: id, Warnings: [...warnings, ...plan.warnings] };
+  }
+
+  /**
+   * Docker's create-time checks of the process, namespace and resource
+   * options; normalizes `hostConfig` in place and returns the warnings.
+   */
+  #checkProcessOptions(hostConfig: HostConfig, body: ContainerCreateRequest): string[] {
+    const warnings = checkResources(hostConfig, resourceHost(this.#o.cgroups));
+    if ((hostConfig.Memory ?? 0) > 0 && (hostConfig.MemorySwap ?? 0) === 0 && this.#o.cgroups.features.swapLimit) {
+      // As Docker: a memory limit without a swap limit allows as much swap again.
+      hostConfig.MemorySwap = (hostConfig.Memory ?? 0) * 2;
+    }
+    for (const key of [
+      'BlkioWeightDevice',
+      'BlkioDeviceReadBps',
+      'BlkioDeviceWriteBps',
+      'BlkioDeviceReadIOps',
+      'BlkioDeviceWriteIOps',
+    ] as const) {
+      for (const d of hostConfig[key] ?? []) blockDevice(d.Path);
+    }
+    const pid = parseNamespaceMode('pid', hostConfig.PidMode);
+    const ipc = parseNamespaceMode('ipc', hostConfig.IpcMode);
+    const uts = parseNamespaceMode('uts', hostConfig.UTSMode);
+    parseNamespaceMode('cgroupns', hostConfig.CgroupnsMode);
+    parseNamespaceMode('userns', hostConfig.UsernsMode);
+    for (const m of [pid, ipc]) if (m.kind === 'container') this.#o.store.get(m.ref);
+    if (uts.kind === 'host' && body.Hostname) throw invalidArgument('Conflicting options: hostname and the UTS mode');
+    validateSysctls(hostConfig.Sysctls ?? {}, {
+      ipcHost: ipc.kind === 'host',
+      netHost: hostConfig.NetworkMode === 'host',
+    });
+    const adj = hostConfig.OomScoreAdj ?? 0;
+    if (adj < -1000 || adj > 1000)
+      throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
+    if ((hostConfig.ShmSize ?? 0) < 0) throw invalidArgument('SHM size can not be less than 0');
+    if (body.StopSignal) parseSignal(body.StopSignal);
+    if (body.StopTimeout !== undefined && body.StopTimeout < -1) {
+      throw invalidArgument(`invalid stop timeout ${body.StopTimeout}: it must be -1 (wait forever) or more`);
+    }
+    return warnings;
   }
 
   // ---- queries ------------------------------------------------------------------
@@ -496,7 +557,29 @@ export class ContainerService implements ContainersApi {
         await mount(m, rootfs);
       }
       const security = parseSecurityOpts(rec.hostConfig.SecurityOpt ?? []);
-      const user = await resolveUser(rootfs, rec.config.User ?? '');
+      const user = await resolveUser(rootfs, rec.config.User ?? '', rec.hostConfig.GroupAdd ?? []);
+      const shmDir = join(dir, 'shm');
+      const ns = namespacePlan(
+        rec.hostConfig,
+        this.#o.cgroups,
+        (ref) => {
+          const other = this.#o.store.get(ref);
+          if (!isRunning(other.state.status) || other.state.pid <= 0) {
+            throw conflict(`cannot join namespaces of a non running container: ${other.id}`);
+          }
+          const shareable = other.hostConfig.IpcMode === 'shareable';
+          return { id: other.id, pid: other.state.pid, shm: shareable ? join(this.#dir(other.id), 'shm') : undefined };
+        },
+        shmDir,
+      );
+      if (ns.shm.mode === 'bind' && ns.shm.source === shmDir && !(await isMounted(shmDir))) {
+        await mkdir(shmDir, { recursive: true });
+        const size = rec.hostConfig.ShmSize && rec.hostConfig.ShmSize > 0 ? rec.hostConfig.ShmSize : 64 * 1024 * 1024;
+        await mount(
+          { type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${size}`] },
+          shmDir,
+        );
+      }
       const cwd = rec.config.WorkingDir || '/';
       await mkdirInRoot(rootfs, cwd);
       await writeEtcFiles(dir, rec);
@@ -520,15 +603,17 @@ export class ContainerService implements ContainersApi {
         capAdd: rec.hostConfig.CapAdd ?? undefined,
         capDrop: rec.hostConfig.CapDrop ?? undefined,
         cgroupsPath: `/berth/${id}`,
-        cgroupV2: this.#o.cgroupV2,
-        memoryLimit: rec.hostConfig.Memory,
-        pidsLimit: rec.hostConfig.PidsLimit ?? undefined,
-        nanoCpus: rec.hostConfig.NanoCpus,
+        cgroupV2: this.#o.cgroups.version === '2',
+        resources: ociResources(rec.hostConfig, blockDevice),
         shmSize: rec.hostConfig.ShmSize,
+        namespaces: ns.namespaces,
+        shm: ns.shm,
+        sysctls: rec.hostConfig.Sysctls ?? undefined,
+        oomScoreAdj: rec.hostConfig.OomScoreAdj,
         initPath: rec.hostConfig.Init ? this.#o.initPath : undefined,
         seccomp: seccompOf(security.seccomp, this.#o.seccomp),
         noNewPrivileges: security.noNewPrivileges,
-        rlimits: (rec.hostConfig.Ulimits ?? []).map((u) => ({
+        rlimits: withDefaultUlimits(rec.hostConfig.Ulimits ?? [], this.#o.defaultUlimits ?? []).map((u) => ({
           type: `RLIMIT_${u.Name.toUpperCase()}`,
           soft: u.Soft,
           hard: u.Hard,
@@ -692,8 +777,11 @@ export class ContainerService implements ContainersApi {
       // Events also come for an exit file being cleared before a start: with
       // no exit recorded and conmon alive, the task still runs.
       if (!exit && (await this.#o.runtime.conmonAlive(cur.state.conmonPid))) return;
+      // The cgroup is still there (the runtime's delete removes it): did the OOM killer strike?
+      const oomKilled = (await oomKills(this.#o.cgroups, `/berth/${id}`).catch(() => 0)) > 0;
       cur.state = {
         ...cur.state,
+        oomKilled,
         status: 'exited',
         pid: 0,
         conmonPid: 0,
@@ -705,6 +793,7 @@ export class ContainerService implements ContainersApi {
       await this.#releaseTask(id);
       this.#exited.get(id)?.resolve();
       this.#exited.delete(id);
+      this.#lastStats.delete(id);
       if (cur.state.oomKilled) this.#event('oom', cur);
       this.#event('die', cur, { exitCode: String(cur.state.exitCode) });
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
@@ -717,7 +806,13 @@ export class ContainerService implements ContainersApi {
   /** Removes what a finished task leaves: the runtime's state and the rootfs mount (both, in parallel). */
   async #releaseTask(id: string): Promise<void> {
     const rootfs = join(this.#dir(id), 'rootfs');
+    const shm = join(this.#dir(id), 'shm');
     await Promise.all([
+      existsSync(shm)
+        ? isMounted(shm).then((m) =>
+            m ? unmount(shm).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
+          )
+        : undefined,
       this.#o.runtime.hasState(id)
         ? this.#o.runtime
             .delete(id)
@@ -757,6 +852,7 @@ export class ContainerService implements ContainersApi {
     const signal = parseSignal(opts.signal || rec.config.StopSignal || 'SIGTERM');
     const timeout = opts.t ?? rec.config.StopTimeout ?? 10;
     await this.#o.runtime.kill(rec.id, signal).catch(() => {});
+    await this.#thaw(rec.id);
     this.#event('kill', rec, { signal: String(signal) });
     const exited =
       (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) ||
@@ -816,6 +912,20 @@ export class ContainerService implements ContainersApi {
     if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
     await this.#o.runtime.kill(rec.id, sig);
     this.#event('kill', rec, { signal: String(sig) });
+    // A frozen process handles no signal: as Docker, a kill of a paused container thaws it.
+    await this.#thaw(rec.id);
+  }
+
+  /** Thaws a paused container (after a signal was sent to it, so that it can act on it). */
+  async #thaw(id: string): Promise<void> {
+    const cur = this.#o.store.find(id);
+    if (cur?.state.status !== 'paused') return;
+    await this.#o.runtime.resume(id).catch(() => {});
+    const again = this.#o.store.find(id);
+    if (again?.state.status === 'paused') {
+      again.state = { ...again.state, status: 'running' };
+      this.#o.store.update(again);
+    }
   }
 
   // ---- remove -------------------------------------------------------------------
@@ -832,6 +942,7 @@ export class ContainerService implements ContainersApi {
       rec.manuallyStopped = true;
       this.#o.store.update(rec);
       await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      await this.#thaw(rec.id);
       await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
     }
     await this.#lock.run(rec.id, () => this.#removeLocked(rec.id, opts.v === true));
@@ -946,6 +1057,153 @@ export class ContainerService implements ContainersApi {
     await this.#o.runtime.resize(this.#dir(rec.id), opts.h, opts.w);
   }
 
+  // ---- update / pause / top / stats -----------------------------------------------
+
+  #cgroupPath(id: string): string {
+    return `/berth/${id}`;
+  }
+
+  update(ref: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      const hc = cur.hostConfig;
+      const changes: ContainerUpdateRequest = {};
+      for (const k of RESOURCE_KEYS) {
+        const v = body[k];
+        if (v !== undefined && v !== null && !(typeof v === 'number' && v === 0 && k !== 'PidsLimit')) {
+          (changes as Record<string, unknown>)[k] = v;
+        }
+      }
+      const warnings = checkResources(changes, resourceHost(this.#o.cgroups), hc);
+      if (
+        changes.Memory !== undefined &&
+        changes.MemorySwap === undefined &&
+        (hc.MemorySwap ?? 0) > 0 &&
+        changes.Memory > (hc.MemorySwap ?? 0)
+      ) {
+        throw invalidArgument(
+          'Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time',
+        );
+      }
+      const policy = body.RestartPolicy;
+      if (policy?.Name !== undefined && policy.Name !== '' && policy.Name !== 'no' && hc.AutoRemove) {
+        throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      }
+      if (policy?.Name !== undefined && !['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(policy.Name)) {
+        throw invalidArgument(`invalid restart policy '${policy.Name}'`);
+      }
+      const next: HostConfig = { ...hc, ...changes };
+      if (isRunning(cur.state.status)) {
+        const file = join(this.#dir(cur.id), 'update-resources.json');
+        await writeFile(file, JSON.stringify(ociResources(changes, blockDevice)));
+        try {
+          await this.#o.runtime.update(cur.id, file);
+        } catch (err) {
+          throw new BerthError('internal', `Cannot update container ${cur.id}: ${(err as Error).message.trim()}`);
+        } finally {
+          await rm(file, { force: true });
+        }
+      }
+      // As Docker: an empty policy name (what the docker CLI sends without --restart) leaves the policy as it is.
+      if (policy?.Name) next.RestartPolicy = { Name: policy.Name, MaximumRetryCount: policy.MaximumRetryCount ?? 0 };
+      cur.hostConfig = next;
+      this.#o.store.update(cur);
+      this.#event('update', cur);
+      return { Warnings: warnings };
+    });
+  }
+
+  pause(ref: string): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      if (cur.state.status === 'paused') throw conflict(`Container ${cur.id} is already paused`);
+      if (cur.state.status !== 'running') throw conflict(`Container ${cur.id} is not running`);
+      await this.#o.runtime.pause(cur.id);
+      cur.state = { ...cur.state, status: 'paused' };
+      this.#o.store.update(cur);
+      this.#event('pause', cur);
+    });
+  }
+
+  unpause(ref: string): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      if (cur.state.status !== 'paused') throw conflict(`Container ${cur.id} is not paused`);
+      await this.#o.runtime.resume(cur.id);
+      cur.state = { ...cur.state, status: 'running' };
+      this.#o.store.update(cur);
+      this.#event('unpause', cur);
+    });
+  }
+
+  async top(ref: string, opts: { psArgs?: string } = {}): Promise<ContainerTop> {
+    const rec = this.#o.store.get(ref);
+    if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
+    const pids = await cgroupPids(this.#o.cgroups, this.#cgroupPath(rec.id));
+    return psTop(pids, opts.psArgs || '-ef');
+  }
+
+  /** One sample of a running container; the previous one (or its start) gives the CPU % baseline. */
+  #sample(rec: ContainerRecord, oneShot: boolean): ContainerStats {
+    const s = sampleCgroup(this.#o.cgroups, this.#cgroupPath(rec.id));
+    const systemCpu = systemCpuUsage();
+    const networks = networkStats(rec.state.pid);
+    const ncpu = cpus().length;
+    const meta = {
+      id: rec.id,
+      name: rec.name,
+      read: new Date().toISOString(),
+      systemCpu,
+      onlineCpus: s.cpu.perCpu?.length || ncpu,
+      hostMemory: totalmem(),
+    };
+    let pre: PreviousSample | undefined;
+    if (!oneShot) {
+      pre = this.#lastStats.get(rec.id);
+      if (!pre || Date.parse(pre.read) < Date.parse(rec.state.startedAt)) {
+        const sinceStartNs = Math.max(0, Date.now() - Date.parse(rec.state.startedAt)) * 1e6;
+        pre = {
+          read: rec.state.startedAt,
+          cpu: {
+            cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
+            system_cpu_usage: Math.max(0, systemCpu - sinceStartNs * ncpu),
+            online_cpus: meta.onlineCpus,
+            throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+          },
+        };
+      }
+    }
+    const out = toDockerStats(s, meta, pre, networks);
+    this.#lastStats.set(rec.id, { read: out.read, cpu: out.cpu_stats });
+    return out;
+  }
+
+  async stats(ref: string, opts: StatsOptions = {}): Promise<AsyncIterable<ContainerStats>> {
+    const first = this.#o.store.get(ref);
+    const id = first.id;
+    const firstSample = isRunning(first.state.status)
+      ? this.#sample(first, opts.oneShot === true)
+      : stoppedStats(first.id, first.name);
+    const self = this;
+    return (async function* () {
+      yield firstSample;
+      if (opts.stream === false) return;
+      while (!opts.signal?.aborted) {
+        await sleep(1000, opts.signal);
+        const rec = self.#o.store.find(id);
+        if (!rec || opts.signal?.aborted) return;
+        if (!isRunning(rec.state.status)) {
+          yield stoppedStats(rec.id, rec.name);
+          return;
+        }
+        yield self.#sample(rec, false);
+      }
+    })();
+  }
+
   // ---- exec ---------------------------------------------------------------------
 
   async execCreate(ref: string, body: ExecCreateRequest): Promise<{ Id: string }> {
@@ -972,7 +1230,7 @@ export class ContainerService implements ContainersApi {
     const rec = this.#o.store.get(s.containerId);
     if (!isRunning(rec.state.status)) throw conflict(`container ${rec.id} is not running`);
     const rootfs = join(this.#dir(rec.id), 'rootfs');
-    const user = await resolveUser(rootfs, s.config.User || rec.config.User || '');
+    const user = await resolveUser(rootfs, s.config.User || rec.config.User || '', rec.hostConfig.GroupAdd ?? []);
     const tty = body.Tty ?? s.config.Tty === true;
     const env = mergeEnv(rec.config.Env ?? [], s.config.Env ?? []);
     if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
@@ -1111,16 +1369,29 @@ export class ContainerService implements ContainersApi {
 
 // ---- helpers (pure or nearly) ---------------------------------------------------
 
+/** The daemon's default ulimits under the container's own (a container's limit of the same name wins). */
+export function withDefaultUlimits<T extends { Name: string }>(own: T[], defaults: T[]): T[] {
+  return [...defaults.filter((d) => !own.some((u) => u.Name === d.Name)), ...own];
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      r();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** A container event's attributes as Docker sets them: the container's labels, then image and name, then `extra`. */
 export function containerEventAttributes(
   rec: ContainerRecord,
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return { ...(rec.config.Labels ?? {}), image: rec.image, name: rec.name, ...extra };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** `--storage-opt size=`: the bytes of the writable layer's quota; other storage options are refused. */

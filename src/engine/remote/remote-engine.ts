@@ -9,7 +9,10 @@ import type { ContainersApi, Engine, ExecApi, ImagesApi, SystemApi, VolumesApi }
 import type {
   ContainerCreateResponse,
   ContainerInspect,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateResponse,
   EventMessage,
   ExecInspect,
   Filters,
@@ -198,6 +201,22 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return ioSession({ ...conn, tty });
     },
     resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
+    update: (id, body) =>
+      json<ContainerUpdateResponse>({ method: 'POST', path: `/containers/${seg(id)}/update`, body }),
+    pause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/pause` }),
+    unpause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/unpause` }),
+    top: (id, o = {}) =>
+      json<ContainerTop>({ method: 'GET', path: `/containers/${seg(id)}/top`, query: { ps_args: o.psArgs } }),
+    async stats(id, o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: `/containers/${seg(id)}/stats`,
+        query: { stream: o.stream !== false, 'one-shot': o.oneShot },
+        signal: o.signal,
+      });
+      const { jsonLines } = await streams();
+      return jsonLines<ContainerStats>(res.stream());
+    },
     commit: (id, o = {}) =>
       json<{ Id: string }>({
         method: 'POST',

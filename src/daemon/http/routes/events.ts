@@ -1,8 +1,7 @@
 /** GET /events: the event stream as JSON lines, one Docker events.Message a line. */
 import type { Engine } from '../../../engine/engine.ts';
-import type { EventMessage } from '../../../engine/types.ts';
 import { queryFilters, queryTimestamp } from '../decode.ts';
-import type { Route } from '../router.ts';
+import { jsonLines, type Route } from '../router.ts';
 
 export function eventRoutes(engine: Engine): Route[] {
   return [
@@ -23,8 +22,4 @@ export function eventRoutes(engine: Engine): Route[] {
       },
     },
   ];
-}
-
-async function* jsonLines(events: AsyncIterable<EventMessage>): AsyncGenerator<Uint8Array> {
-  for await (const e of events) yield Buffer.from(`${JSON.stringify(e)}\n`);
 }
