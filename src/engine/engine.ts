@@ -18,12 +18,16 @@ import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
+  ContainerStats,
   ContainerSummary,
   DiskUsage,
+  ContainerTop,
+  ContainerUpdateRequest,
+  ContainerUpdateResponse,
   ExecCreateRequest,
-  Filters,
   ExecInspect,
   ExecStartRequest,
+  Filters,
   ImageBootstrapRequest,
   ImageDeleteItem,
   ImageInspect,
@@ -38,9 +42,15 @@ import type {
   PutArchiveOptions,
   RemoveOptions,
   ResizeOptions,
+  StatsOptions,
   StopOptions,
+  SystemCheckResponse,
   SystemInfo,
   VersionInfo,
+  Volume,
+  VolumeCreateRequest,
+  VolumeListResponse,
+  VolumePruneResponse,
   WaitCondition,
   WaitHandle,
 } from './types.ts';
@@ -49,6 +59,12 @@ export interface SystemApi {
   ping(): Promise<void>;
   version(): Promise<VersionInfo>;
   info(): Promise<SystemInfo>;
+  /**
+   * berth extension: compares records with what is on disk (volumes, and
+   * whatever else registers a checker) and, with `repair`, fixes what a crash
+   * left half done. Reports every finding.
+   */
+  check(opts?: { repair?: boolean }): Promise<SystemCheckResponse>;
   /**
    * Events as they happen (and, with `since`, the recorded ones from then),
    * until `until` or `signal`; filters as Docker's (type, container, image,
@@ -85,6 +101,20 @@ export interface ContainersApi {
    */
   attach(id: string, opts?: AttachOptions): Promise<IoSession>;
   resize(id: string, opts: ResizeOptions): Promise<void>;
+  /** Changes resource limits (live, on a running container) and the restart policy; returns Docker's warnings. */
+  update(id: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse>;
+  /** Freezes every process of a running container; 'conflict' if not running or already paused. */
+  pause(id: string): Promise<void>;
+  /** Thaws a paused container; 'conflict' if it is not paused. */
+  unpause(id: string): Promise<void>;
+  /** The container's processes as `ps` shows them (`psArgs` default `-ef`); 'conflict' if not running. */
+  top(id: string, opts?: { psArgs?: string }): Promise<ContainerTop>;
+  /**
+   * Resource usage samples: one (`stream: false`) or one a second until
+   * `signal` aborts or the container stops. A stopped container gives one
+   * empty sample, as Docker's.
+   */
+  stats(id: string, opts?: StatsOptions): Promise<AsyncIterable<ContainerStats>>;
   /**
    * Makes an image of the container's filesystem changes (one new layer on
    * its image) and config, with `changes` applied; pauses a running
@@ -127,9 +157,29 @@ export interface ImagesApi {
   bootstrap(body: ImageBootstrapRequest): Promise<ImageInspect>;
 }
 
+/**
+ * Volumes of the local driver. Names are Docker's (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`);
+ * a volume any container references (running or not) cannot be removed
+ * ('conflict'). `prune` follows Docker 23+: anonymous volumes only unless the
+ * filter `all=true` is given.
+ */
+export interface VolumesApi {
+  /** Filters: `dangling`, `driver`, `label`, `name`. */
+  list(opts?: { filters?: Filters }): Promise<VolumeListResponse>;
+  /** Returns the existing volume when the name is taken (as Docker does). */
+  create(body: VolumeCreateRequest): Promise<Volume>;
+  /** Includes UsageData (size and reference count). */
+  inspect(name: string): Promise<Volume>;
+  /** `force`: a missing volume is not an error. */
+  remove(name: string, opts?: { force?: boolean }): Promise<void>;
+  /** Filters: `all`, `label`, `label!`. */
+  prune(opts?: { filters?: Filters }): Promise<VolumePruneResponse>;
+}
+
 export interface Engine {
   readonly system: SystemApi;
   readonly containers: ContainersApi;
   readonly exec: ExecApi;
   readonly images: ImagesApi;
+  readonly volumes: VolumesApi;
 }

@@ -57,6 +57,11 @@ export type Reply =
 
 export type Handler = (req: ApiRequest) => Promise<Reply>;
 
+/** JSON values as the body of a `bytes` reply: one value a line, each sent as it comes (events, stats). */
+export async function* jsonLines(values: AsyncIterable<unknown>): AsyncGenerator<Uint8Array> {
+  for await (const v of values) yield Buffer.from(`${JSON.stringify(v)}\n`);
+}
+
 /** A route: `path` is a pattern as described in this module's comment. */
 export interface Route {
   method: HttpMethod;

@@ -5,12 +5,15 @@
  * defaults and validation are the daemon's.
  */
 import { BerthError } from '../../lib/errors.ts';
-import type { ContainersApi, Engine, ExecApi, ImagesApi, SystemApi } from '../engine.ts';
+import type { ContainersApi, Engine, ExecApi, ImagesApi, SystemApi, VolumesApi } from '../engine.ts';
 import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerChange,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateResponse,
   DiskUsage,
   EventMessage,
   ExecInspect,
@@ -20,8 +23,12 @@ import type {
   ImageSummary,
   PathStat,
   PruneReport,
+  SystemCheckResponse,
   SystemInfo,
   VersionInfo,
+  Volume,
+  VolumeListResponse,
+  VolumePruneResponse,
   WaitResponse,
 } from '../types.ts';
 import {
@@ -100,6 +107,8 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
     },
     version: () => json<VersionInfo>({ method: 'GET', path: '/version' }),
     info: () => json<SystemInfo>({ method: 'GET', path: '/info' }),
+    check: (o = {}) =>
+      json<SystemCheckResponse>({ method: 'POST', path: '/berth/system/check', query: { repair: o.repair } }),
   };
 
   const inspect = (id: string) => json<ContainerInspect>({ method: 'GET', path: `/containers/${seg(id)}/json` });
@@ -226,6 +235,22 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
     },
     prune: (o = {}) =>
       json<PruneReport>({ method: 'POST', path: '/containers/prune', query: { filters: encodeFilters(o.filters) } }),
+    update: (id, body) =>
+      json<ContainerUpdateResponse>({ method: 'POST', path: `/containers/${seg(id)}/update`, body }),
+    pause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/pause` }),
+    unpause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/unpause` }),
+    top: (id, o = {}) =>
+      json<ContainerTop>({ method: 'GET', path: `/containers/${seg(id)}/top`, query: { ps_args: o.psArgs } }),
+    async stats(id, o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: `/containers/${seg(id)}/stats`,
+        query: { stream: o.stream !== false, 'one-shot': o.oneShot },
+        signal: o.signal,
+      });
+      const { jsonLines } = await streams();
+      return jsonLines<ContainerStats>(res.stream());
+    },
     commit: (id, o = {}) =>
       json<{ Id: string }>({
         method: 'POST',
@@ -283,7 +308,21 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
     bootstrap: (body) => json<ImageInspect>({ method: 'POST', path: '/berth/images/bootstrap', body }),
   };
 
-  return { host: t.address.display, system, containers, exec, images, close: () => t.close() };
+  const volumes: VolumesApi = {
+    list: (o = {}) =>
+      json<VolumeListResponse>({ method: 'GET', path: '/volumes', query: { filters: encodeFilters(o.filters) } }),
+    create: (body) => json<Volume>({ method: 'POST', path: '/volumes/create', body }),
+    inspect: (name) => json<Volume>({ method: 'GET', path: `/volumes/${seg(name)}` }),
+    remove: (name, o = {}) => call({ method: 'DELETE', path: `/volumes/${seg(name)}`, query: { force: o.force } }),
+    prune: (o = {}) =>
+      json<VolumePruneResponse>({
+        method: 'POST',
+        path: '/volumes/prune',
+        query: { filters: encodeFilters(o.filters) },
+      }),
+  };
+
+  return { host: t.address.display, system, containers, exec, images, volumes, close: () => t.close() };
 }
 
 /** Filters as the docker CLI sends them: `{"name":{"web":true}}`; undefined when empty. */

@@ -1,8 +1,7 @@
 /** GET /events (the event stream as JSON lines, one Docker events.Message a line) and GET /system/df. */
 import type { Engine } from '../../../engine/engine.ts';
-import type { EventMessage } from '../../../engine/types.ts';
 import { queryFilters, queryTimestamp } from '../decode.ts';
-import { json, type Route } from '../router.ts';
+import { json, jsonLines, type Route } from '../router.ts';
 
 export function eventRoutes(engine: Engine): Route[] {
   return [
@@ -24,8 +23,4 @@ export function eventRoutes(engine: Engine): Route[] {
     },
     { method: 'GET', path: '/system/df', handle: async () => json(await engine.system.df()) },
   ];
-}
-
-async function* jsonLines(events: AsyncIterable<EventMessage>): AsyncGenerator<Uint8Array> {
-  for await (const e of events) yield Buffer.from(`${JSON.stringify(e)}\n`);
 }
