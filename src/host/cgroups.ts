@@ -6,6 +6,8 @@
  * what was found.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 export interface CgroupLayout {
   version: '1' | '2';
@@ -24,4 +26,34 @@ export function detectCgroups(root = '/sys/fs/cgroup'): CgroupLayout {
       ]
     : [];
   return { version: '1', hybridV2Controllers: hybrid, warnings };
+}
+
+/** Mount points of every cgroup hierarchy (v1 controllers, named v1 hierarchies, v2). */
+export function cgroupMounts(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): string[] {
+  const out: string[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const [pre, post] = line.split(' - ');
+    const fstype = post?.split(' ')[0];
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
+    const mountPoint = pre?.split(' ')[4];
+    if (mountPoint) out.push(mountPoint);
+  }
+  return out;
+}
+
+/**
+ * Removes a container's cgroup directories in every hierarchy once its task
+ * is gone. The runtime normally does this on delete; when its state was lost
+ * (a cleared exec root, a killed runtime) the directories would stay behind.
+ * Only empty cgroups can be removed (rmdir), so a live one is never touched.
+ */
+export async function removeCgroup(relPath: string): Promise<void> {
+  const rel = relPath.replace(/^\/+/, '');
+  await Promise.all(
+    cgroupMounts().map((m) =>
+      rmdir(join(m, rel)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT' && err.code !== 'EBUSY') throw err;
+      }),
+    ),
+  );
 }
