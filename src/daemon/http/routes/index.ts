@@ -3,6 +3,7 @@ import type { Engine } from '../../../engine/engine.ts';
 import type { Route } from '../router.ts';
 import { containerOpsRoutes } from './container-ops.ts';
 import { containerRoutes } from './containers.ts';
+import { eventRoutes } from './events.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
 import { systemRoutes } from './system.ts';
@@ -14,6 +15,7 @@ export function allRoutes(engine: Engine): Route[] {
     ...containerRoutes(engine),
     ...containerOpsRoutes(engine),
     ...execRoutes(engine),
+    ...eventRoutes(engine),
     ...imageRoutes(engine),
     ...unimplementedRoutes(),
   ];
