@@ -89,6 +89,8 @@ export async function startDaemon(): Promise<TestDaemon> {
       const req = request(
         {
           socketPath: socket,
+          // A fresh connection per call: a kept-alive one can be closed by the server just as it is reused (EPIPE).
+          agent: false,
           method,
           path,
           headers:
