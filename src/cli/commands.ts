@@ -44,6 +44,7 @@ export const GROUPS: readonly CommandGroup[] = [
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
   { name: 'system', summary: 'Manage berth' },
+  { name: 'volume', summary: 'Manage volumes' },
 ];
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -84,10 +85,28 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/container/commit.ts'),
   },
   {
+    path: ['container', 'cp'],
+    aliases: [['cp']],
+    summary: 'Copy files/folders between a container and the local filesystem',
+    load: () => import('./commands/container/cp.ts'),
+  },
+  {
     path: ['container', 'create'],
     aliases: [['create']],
     summary: 'Create a new container',
     load: () => import('./commands/container/create.ts'),
+  },
+  {
+    path: ['container', 'diff'],
+    aliases: [['diff']],
+    summary: "Inspect changes to files or directories on a container's filesystem",
+    load: () => import('./commands/container/diff.ts'),
+  },
+  {
+    path: ['container', 'export'],
+    aliases: [['export']],
+    summary: "Export a container's filesystem as a tar archive",
+    load: () => import('./commands/container/export.ts'),
   },
   {
     path: ['container', 'inspect'],
@@ -106,6 +125,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     aliases: [['logs']],
     summary: 'Fetch the logs of a container',
     load: () => import('./commands/container/logs.ts'),
+  },
+  {
+    path: ['container', 'prune'],
+    aliases: [],
+    summary: 'Remove all stopped containers',
+    load: () => import('./commands/container/prune.ts'),
+  },
+  {
+    path: ['container', 'rename'],
+    aliases: [['rename']],
+    summary: 'Rename a container',
+    load: () => import('./commands/container/rename.ts'),
   },
   {
     path: ['container', 'restart'],
@@ -198,6 +229,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/system/inspect.ts'),
   },
   {
+    path: ['system', 'df'],
+    aliases: [],
+    summary: 'Show berth disk usage',
+    load: () => import('./commands/system/df.ts'),
+  },
+  {
     path: ['system', 'events'],
     aliases: [['events']],
     summary: 'Get real time events from the server',
@@ -208,6 +245,42 @@ export const COMMANDS: readonly CommandEntry[] = [
     aliases: [['info']],
     summary: 'Display system-wide information',
     load: () => import('./commands/system/info.ts'),
+  },
+  {
+    path: ['system', 'check'],
+    aliases: [],
+    summary: 'Compare records with the data on disk; --repair fixes what a crash left (berth extension)',
+    load: () => import('./commands/system/check.ts'),
+  },
+  {
+    path: ['volume', 'create'],
+    aliases: [],
+    summary: 'Create a volume',
+    load: () => import('./commands/volume/create.ts'),
+  },
+  {
+    path: ['volume', 'inspect'],
+    aliases: [],
+    summary: 'Display detailed information on one or more volumes',
+    load: () => import('./commands/volume/inspect.ts'),
+  },
+  {
+    path: ['volume', 'ls'],
+    aliases: [['volume', 'list']],
+    summary: 'List volumes',
+    load: () => import('./commands/volume/ls.ts'),
+  },
+  {
+    path: ['volume', 'prune'],
+    aliases: [],
+    summary: 'Remove unused local volumes',
+    load: () => import('./commands/volume/prune.ts'),
+  },
+  {
+    path: ['volume', 'rm'],
+    aliases: [['volume', 'remove']],
+    summary: 'Remove one or more volumes',
+    load: () => import('./commands/volume/rm.ts'),
   },
   {
     path: ['version'],

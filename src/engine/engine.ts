@@ -8,8 +8,10 @@
  * code 'not-found' and "No such container: web".
  */
 import type {
+  ArchiveStream,
   AttachOptions,
   CommitOptions,
+  ContainerChange,
   EventMessage,
   EventsOptions,
   ContainerCreateRequest,
@@ -18,12 +20,14 @@ import type {
   ContainerListOptions,
   ContainerStats,
   ContainerSummary,
+  DiskUsage,
   ContainerTop,
   ContainerUpdateRequest,
   ContainerUpdateResponse,
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
+  Filters,
   ImageBootstrapRequest,
   ImageDeleteItem,
   ImageInspect,
@@ -33,12 +37,20 @@ import type {
   IoSession,
   LogsOptions,
   OutputStream,
+  PathStat,
+  PruneReport,
+  PutArchiveOptions,
   RemoveOptions,
   ResizeOptions,
   StatsOptions,
   StopOptions,
+  SystemCheckResponse,
   SystemInfo,
   VersionInfo,
+  Volume,
+  VolumeCreateRequest,
+  VolumeListResponse,
+  VolumePruneResponse,
   WaitCondition,
   WaitHandle,
 } from './types.ts';
@@ -48,11 +60,19 @@ export interface SystemApi {
   version(): Promise<VersionInfo>;
   info(): Promise<SystemInfo>;
   /**
+   * berth extension: compares records with what is on disk (volumes, and
+   * whatever else registers a checker) and, with `repair`, fixes what a crash
+   * left half done. Reports every finding.
+   */
+  check(opts?: { repair?: boolean }): Promise<SystemCheckResponse>;
+  /**
    * Events as they happen (and, with `since`, the recorded ones from then),
    * until `until` or `signal`; filters as Docker's (type, container, image,
    * event, label, network, volume…), 'invalid-argument' for unknown keys.
    */
   events(opts?: EventsOptions): Promise<AsyncIterable<EventMessage>>;
+  /** Disk use by images, containers, volumes and build cache (`system df`). */
+  df(): Promise<DiskUsage>;
 }
 
 /**
@@ -101,6 +121,20 @@ export interface ContainersApi {
    * container while its changes are read unless `pause` is false.
    */
   commit(id: string, opts?: CommitOptions): Promise<{ Id: string }>;
+  /** 'conflict' if the name is taken; 'invalid-argument' for a bad name or the same name. */
+  rename(id: string, name: string): Promise<void>;
+  /** Filesystem changes over the image (`diff`): Kind 0 modified, 1 added, 2 deleted. */
+  changes(id: string): Promise<ContainerChange[]>;
+  /** What `path` inside the container is (HEAD /archive); 'not-found' if absent. */
+  statPath(id: string, path: string): Promise<PathStat>;
+  /** A tar of `path` inside the container, under its own base name (GET /archive). */
+  getArchive(id: string, path: string): Promise<ArchiveStream>;
+  /** Extracts a tar into directory `path` inside the container, never outside its root (PUT /archive). */
+  putArchive(id: string, opts: PutArchiveOptions): Promise<void>;
+  /** The container's whole root filesystem as a tar. */
+  export(id: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Removes stopped containers (filters: until, label, label!). */
+  prune(opts?: { filters?: Filters }): Promise<PruneReport>;
 }
 
 /** Exec sessions: extra processes in a running container. */
@@ -123,9 +157,29 @@ export interface ImagesApi {
   bootstrap(body: ImageBootstrapRequest): Promise<ImageInspect>;
 }
 
+/**
+ * Volumes of the local driver. Names are Docker's (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`);
+ * a volume any container references (running or not) cannot be removed
+ * ('conflict'). `prune` follows Docker 23+: anonymous volumes only unless the
+ * filter `all=true` is given.
+ */
+export interface VolumesApi {
+  /** Filters: `dangling`, `driver`, `label`, `name`. */
+  list(opts?: { filters?: Filters }): Promise<VolumeListResponse>;
+  /** Returns the existing volume when the name is taken (as Docker does). */
+  create(body: VolumeCreateRequest): Promise<Volume>;
+  /** Includes UsageData (size and reference count). */
+  inspect(name: string): Promise<Volume>;
+  /** `force`: a missing volume is not an error. */
+  remove(name: string, opts?: { force?: boolean }): Promise<void>;
+  /** Filters: `all`, `label`, `label!`. */
+  prune(opts?: { filters?: Filters }): Promise<VolumePruneResponse>;
+}
+
 export interface Engine {
   readonly system: SystemApi;
   readonly containers: ContainersApi;
   readonly exec: ExecApi;
   readonly images: ImagesApi;
+  readonly volumes: VolumesApi;
 }
