@@ -33,4 +33,4 @@ bench: install
 
 # The fault-injection suite in a longer form than `make test` runs (more rounds, a longer fuzz).
 test-faults: setup
-	BERTH_FAULT_ROUNDS=40 BERTH_FUZZ_MS=120000 $(NODE) --disable-warning=ExperimentalWarning --test --test-timeout=1800000 'test/faults/*.test.ts' 'test/fuzz/*.test.ts'
+	BERTH_FAULT_ROUNDS=40 BERTH_FUZZ_MS=120000 BERTH_LOAD_CLIENTS=50 BERTH_LOAD_MS=60000 $(NODE) --disable-warning=ExperimentalWarning --test --test-timeout=1800000 'test/faults/*.test.ts' 'test/fuzz/*.test.ts'
