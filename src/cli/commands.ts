@@ -78,6 +78,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/container/attach.ts'),
   },
   {
+    path: ['container', 'commit'],
+    aliases: [['commit']],
+    summary: "Create a new image from a container's changes",
+    load: () => import('./commands/container/commit.ts'),
+  },
+  {
     path: ['container', 'create'],
     aliases: [['create']],
     summary: 'Create a new container',

@@ -98,11 +98,14 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
         const r = await images.resolveForContainer(ref);
         return { id: r.id, config: toContainerConfig(r.config.config), chainId: r.chainId ?? '' };
       },
+      commit: (opts) => images.commit(opts),
     },
     rootfs: {
       prepare: (key, parent) => snapshotter.prepare(key, parent ? (parent as Digest) : undefined),
       mounts: (key) => snapshotter.mounts(key),
       remove: (key) => snapshotter.remove(key),
+      diff: (key) => snapshotter.diff(key),
+      changes: (key) => snapshotter.changes(key),
     },
     log: (level, msg, fields) => log[level](msg, fields),
   });

@@ -9,6 +9,7 @@
  */
 import type {
   AttachOptions,
+  CommitOptions,
   ContainerCreateRequest,
   ContainerCreateResponse,
   ContainerInspect,
@@ -67,6 +68,12 @@ export interface ContainersApi {
    */
   attach(id: string, opts?: AttachOptions): Promise<IoSession>;
   resize(id: string, opts: ResizeOptions): Promise<void>;
+  /**
+   * Makes an image of the container's filesystem changes (one new layer on
+   * its image) and config, with `changes` applied; pauses a running
+   * container while its changes are read unless `pause` is false.
+   */
+  commit(id: string, opts?: CommitOptions): Promise<{ Id: string }>;
 }
 
 /** Exec sessions: extra processes in a running container. */

@@ -198,6 +198,61 @@ export interface RemoveOptions {
   v?: boolean;
 }
 
+/** Query of POST /commit (the container and the new image's name, message, author, changes). */
+export interface CommitOptions {
+  /** Repository of the new image's name; none leaves the image dangling. */
+  repo?: string;
+  tag?: string;
+  /** The history comment (`-m`). */
+  comment?: string;
+  author?: string;
+  /** Freeze the container while its changes are read (default true). */
+  pause?: boolean;
+  /** Dockerfile instructions (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR). */
+  changes?: string[];
+  /** Config fields that replace the container's in the new image (the request body). */
+  config?: ContainerConfig;
+}
+
+/** One entry of GET /containers/{id}/changes: Kind 0 modified, 1 added, 2 deleted. */
+export interface ContainerChange {
+  Path: string;
+  Kind: 0 | 1 | 2;
+}
+
+/** X-Docker-Container-Path-Stat: what a path inside a container is (base64 JSON in the header). */
+export interface PathStat {
+  name: string;
+  size: number;
+  /** Go's os.FileMode bits: permissions plus type flags (dir 1<<31, symlink 1<<27…). */
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+/** A tar stream out of a container (GET /containers/{id}/archive), with the stat of the path it packs. */
+export interface ArchiveStream {
+  stat: PathStat;
+  tar: AsyncIterable<Uint8Array>;
+}
+
+export interface PutArchiveOptions {
+  /** Directory inside the container to extract into; it must exist. */
+  path: string;
+  /** The tar (optionally gzip/bzip2/xz-compressed, as Docker accepts). */
+  tar: AsyncIterable<Uint8Array>;
+  /** Refuse to replace a directory with a non-directory or the reverse (Docker's default). */
+  noOverwriteDirNonDir?: boolean;
+  /** Chown extracted entries to the container's root user (`cp -a` sends false and keeps owners). */
+  copyUIDGID?: boolean;
+}
+
+/** Result of POST /containers/prune. */
+export interface PruneReport {
+  ContainersDeleted: string[];
+  SpaceReclaimed: number;
+}
+
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 export interface WaitResponse {

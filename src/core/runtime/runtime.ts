@@ -246,6 +246,16 @@ export class TaskRuntime {
     await run(this.#runtime, [...this.#runtimeArgs(), 'kill', ...(all ? ['--all'] : []), id, sig]);
   }
 
+  /** Freezes every process of the task (cgroup freezer, `crun pause`). */
+  async pause(id: string): Promise<void> {
+    await run(this.#runtime, [...this.#runtimeArgs(), 'pause', id]);
+  }
+
+  /** Thaws a paused task (`crun resume`). */
+  async resume(id: string): Promise<void> {
+    await run(this.#runtime, [...this.#runtimeArgs(), 'resume', id]);
+  }
+
   /** Removes the runtime's state for a task (it must have exited, or `force`). */
   async delete(id: string, force = true): Promise<void> {
     try {

@@ -69,6 +69,9 @@ const hostConfig = obj({
   LogConfig: obj({ Type: str, Config: map(str) }),
 });
 
+/** Body of POST /commit: container config fields for the new image. */
+export const commitConfigSchema: Schema = nullable(obj(containerConfigFields));
+
 /** Body of POST /containers/create. */
 export const containerCreateSchema: Schema = obj({
   ...containerConfigFields,

@@ -412,6 +412,11 @@ export function createFakeEngine(): FakeEngine {
         }
         containers.delete(c.id);
       },
+      async commit(id, opts) {
+        rec('containers.commit', id, opts);
+        find(id);
+        return { Id: `sha256:${hex(64)}` };
+      },
       async wait(id, opts) {
         rec('containers.wait', id, opts);
         const c = find(id);

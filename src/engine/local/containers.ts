@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
   AttachOptions,
+  CommitOptions,
   ContainerConfig,
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -49,7 +50,10 @@ import {
   validateName,
   ZERO_TIME,
 } from '../../core/containers/store.ts';
+import type { CommitImageOptions } from '../../core/images/types.ts';
 import type { AttachConnection } from '../../core/runtime/attach.ts';
+import type { Change } from '../../core/snapshots/types.ts';
+import { commitContainer } from './container-commit.ts';
 import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
 import {
@@ -79,6 +83,8 @@ export interface ContainerImage {
 export interface ImagePort {
   /** 'not-found' with `No such image: <ref>` when missing. */
   resolve(ref: string): Promise<ContainerImage>;
+  /** Makes an image of a parent, a layer and a config (core ImageService.commit). */
+  commit(opts: CommitImageOptions): Promise<{ id: string }>;
 }
 
 /** The container's writable layer (implemented over core/snapshots). */
@@ -89,6 +95,10 @@ export interface RootfsPort {
   mounts(key: string): Promise<MountSpec>;
   /** Removes the snapshot; it must be unmounted. */
   remove(key: string): Promise<void>;
+  /** The snapshot's changes as an uncompressed layer tar (Snapshotter.diff). */
+  diff(key: string): AsyncIterable<Uint8Array>;
+  /** The snapshot's changes over its image (Snapshotter.changes). */
+  changes(key: string): Promise<Change[]>;
 }
 
 export interface ContainerServiceOptions {
@@ -933,6 +943,25 @@ export class ContainerService implements ContainersApi {
       inspect: (id) => this.execInspect(id),
       resize: (id, opts) => this.execResize(id, opts),
     };
+  }
+
+  // ---- commit -------------------------------------------------------------------
+
+  commit(ref: string, opts: CommitOptions = {}): Promise<{ Id: string }> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, () => {
+      const cur = this.#o.store.get(rec.id);
+      return commitContainer(
+        {
+          commitImage: (o) => this.#o.images.commit(o),
+          diff: (key) => this.#o.rootfs.diff(key),
+          pause: (id) => this.#o.runtime.pause(id),
+          resume: (id) => this.#o.runtime.resume(id),
+        },
+        cur,
+        opts,
+      );
+    });
   }
 
   /** For the image service: is any container using this image? */

@@ -177,6 +177,22 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return ioSession({ ...conn, tty });
     },
     resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
+    commit: (id, o = {}) =>
+      json<{ Id: string }>({
+        method: 'POST',
+        path: '/commit',
+        query: {
+          container: id,
+          repo: o.repo,
+          tag: o.tag,
+          comment: o.comment,
+          author: o.author,
+          pause: o.pause === false ? '0' : undefined,
+          // One value holding every line: a daemon parses the `changes` values as Dockerfile lines either way.
+          changes: o.changes?.length ? o.changes.join('\n') : undefined,
+        },
+        body: o.config ?? {},
+      }),
   };
 
   const exec: ExecApi = {

@@ -1,6 +1,7 @@
 /** Every route berthd serves, in match order: implemented ones first. */
 import type { Engine } from '../../../engine/engine.ts';
 import type { Route } from '../router.ts';
+import { containerOpsRoutes } from './container-ops.ts';
 import { containerRoutes } from './containers.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
@@ -11,6 +12,7 @@ export function allRoutes(engine: Engine): Route[] {
   return [
     ...systemRoutes(engine),
     ...containerRoutes(engine),
+    ...containerOpsRoutes(engine),
     ...execRoutes(engine),
     ...imageRoutes(engine),
     ...unimplementedRoutes(),

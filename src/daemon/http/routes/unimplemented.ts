@@ -13,7 +13,6 @@ const endpoints: [HttpMethod, string][] = [
   ['POST', '/session'],
   ['POST', '/build'],
   ['POST', '/build/prune'],
-  ['POST', '/commit'],
   ['GET', '/distribution/{name*}/json'],
   ['GET', '/networks'],
   ['POST', '/networks/create'],
