@@ -9,6 +9,9 @@
  */
 import type {
   AttachOptions,
+  BuildMessage,
+  BuildPruneOptions,
+  BuildPruneResponse,
   CommitOptions,
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -19,6 +22,7 @@ import type {
   ExecInspect,
   ExecStartRequest,
   ImageBootstrapRequest,
+  ImageBuildOptions,
   ImageDeleteItem,
   ImageInspect,
   ImageListOptions,
@@ -96,9 +100,23 @@ export interface ImagesApi {
   bootstrap(body: ImageBootstrapRequest): Promise<ImageInspect>;
 }
 
+/**
+ * Image builds from a Dockerfile (the classic builder's API: POST /build).
+ * `build` consumes the context tar (plain or gzip) and answers Docker's JSON
+ * message stream; a failure after the build started is a message with
+ * `errorDetail`, not a rejection. The stream ends when the build is over;
+ * abandoning it cancels the build.
+ */
+export interface BuildApi {
+  build(context: AsyncIterable<Uint8Array>, opts: ImageBuildOptions): Promise<AsyncIterable<BuildMessage>>;
+  /** `builder prune`: removes build cache entries and the layers only they kept. */
+  prune(opts?: BuildPruneOptions): Promise<BuildPruneResponse>;
+}
+
 export interface Engine {
   readonly system: SystemApi;
   readonly containers: ContainersApi;
   readonly exec: ExecApi;
   readonly images: ImagesApi;
+  readonly build: BuildApi;
 }

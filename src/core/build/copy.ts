@@ -335,7 +335,9 @@ async function unpackInto(archive: string, destDirHost: string, o: CopyOptions):
       });
       child.on('error', reject);
       child.on('close', (code) =>
-        code === 0 ? resolve() : reject(invalidArgument(`ADD failed: cannot unpack ${basename(archive)}: ${err.trim()}`)),
+        code === 0
+          ? resolve()
+          : reject(invalidArgument(`ADD failed: cannot unpack ${basename(archive)}: ${err.trim()}`)),
       );
     });
     // Archive members become 0:0 (or the --chown owner) here; Docker keeps the archive's owners.
@@ -380,7 +382,8 @@ export async function resolveChown(root: string, spec: string): Promise<Owner> {
 
 /** `--chmod` as octal (Docker's classic form). */
 export function parseChmod(spec: string): number {
-  if (!/^[0-7]{3,4}$/.test(spec)) throw invalidArgument(`invalid chmod parameter "${spec}": expected an octal mode such as 0755`);
+  if (!/^[0-7]{3,4}$/.test(spec))
+    throw invalidArgument(`invalid chmod parameter "${spec}": expected an octal mode such as 0755`);
   return Number.parseInt(spec, 8);
 }
 

@@ -23,6 +23,8 @@ export interface LexOptions {
   rawEscapes?: boolean;
   /** Leave `$` expressions as they are (no substitution). */
   noExpand?: boolean;
+  /** Heredoc body rules: quotes are plain characters; the escape character escapes only `$`, itself and a backtick. */
+  heredoc?: boolean;
 }
 
 /** A substitution error (bad syntax or a `${v?msg}` on an unset variable); the message says what was expected. */
@@ -83,12 +85,16 @@ class Lexer {
         continue;
       }
       this.#inWord = true;
-      if (c === "'") out += this.#single();
-      else if (c === '"') out += this.#double();
+      if (c === "'" && !this.#o.heredoc) out += this.#single();
+      else if (c === '"' && !this.#o.heredoc) out += this.#double();
       else if (c === '$' && !this.#o.noExpand) out += this.#dollar();
       else {
         this.#next();
         if (c === this.#esc) {
+          if (this.#o.heredoc && !['$', '`', this.#esc].includes(this.#peek())) {
+            out += c;
+            continue;
+          }
           const n = this.#next();
           if (n === EOF) break;
           if (this.#o.rawEscapes) out += c;

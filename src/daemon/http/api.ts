@@ -69,6 +69,7 @@ async function handle(router: Router, log: Logger, transport: Transport): Promis
       headers: req.headers,
       apiVersion,
       body: () => readBody(req, MAX_JSON_BODY),
+      bodyStream: () => req,
       signal: controller.signal,
     };
     reply = await match.route.handle(request);

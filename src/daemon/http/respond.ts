@@ -51,6 +51,8 @@ export async function respond(reply: Reply, ctx: RespondContext): Promise<void> 
       return sendOutput(ctx, reply.stream);
     case 'wait':
       return sendWait(ctx, reply.handle.result);
+    case 'jsonStream':
+      return sendJsonStream(ctx, reply.messages);
     case 'session':
       return ctx.transport.kind === 'upgrade'
         ? hijack(ctx, ctx.transport.socket, { session: reply.session, stdin: reply.stdin, head: ctx.transport.head })
@@ -182,6 +184,27 @@ async function sendOutput(ctx: RespondContext, stream: OutputStream): Promise<vo
     if (await pumpOutput(stream, out)) await out.end();
   } catch (err) {
     ctx.log.warn('output stream failed', { err });
+    out.abort();
+  }
+}
+
+/** POST /build: one JSON message a line, flushed as each comes; stopping early (client gone) ends the producer. */
+async function sendJsonStream(ctx: RespondContext, messages: AsyncIterable<unknown>): Promise<void> {
+  const out = openStream(ctx, 200, { 'Content-Type': 'application/json' }, false);
+  const it = messages[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      if (!(await out.write(Buffer.from(`${JSON.stringify(r.value)}\n`)))) {
+        await it.return?.();
+        return;
+      }
+    }
+    await out.end();
+  } catch (err) {
+    ctx.log.warn('json stream failed', { err });
+    await it.return?.().catch(() => {});
     out.abort();
   }
 }

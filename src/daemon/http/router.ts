@@ -26,6 +26,8 @@ export interface ApiRequest {
   readonly apiVersion: string;
   /** Reads the whole body (bounded); empty when there is none. Call at most once. */
   body(): Promise<Uint8Array>;
+  /** The body as it arrives, unbounded (a build context); instead of `body()`. */
+  bodyStream(): AsyncIterable<Uint8Array>;
   /** Aborted when the client disconnects. */
   readonly signal: AbortSignal;
 }
@@ -34,7 +36,8 @@ export interface ApiRequest {
  * What a handler answers. `output` streams a process's output until it ends
  * (logs); `session` hijacks the connection for a bidirectional stdio session
  * (attach, exec start), relaying the client's bytes to stdin only when `stdin`;
- * `wait` sends the headers at once and the WaitResponse when it settles.
+ * `wait` sends the headers at once and the WaitResponse when it settles;
+ * `jsonStream` sends one JSON value a line as they come (build progress).
  */
 export type Reply =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
@@ -42,7 +45,8 @@ export type Reply =
   | { kind: 'text'; status: number; body: string; contentType: string; headers?: Record<string, string> }
   | { kind: 'output'; stream: OutputStream }
   | { kind: 'session'; session: IoSession; stdin: boolean }
-  | { kind: 'wait'; handle: WaitHandle };
+  | { kind: 'wait'; handle: WaitHandle }
+  | { kind: 'jsonStream'; messages: AsyncIterable<unknown> };
 
 export type Handler = (req: ApiRequest) => Promise<Reply>;
 

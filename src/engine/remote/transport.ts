@@ -34,7 +34,7 @@ export type DaemonAddress =
   | { kind: 'tcp'; hostname: string; port: number; display: string };
 
 /** Query parameters; `undefined` and `false` are left out, `true` is sent as `1`. */
-export type Query = Record<string, string | number | boolean | undefined>;
+export type Query = Record<string, string | number | boolean | undefined | readonly string[]>;
 
 /** One API call: method, path below the version prefix, query and JSON body. */
 export interface RequestOptions {
@@ -45,6 +45,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Set false for paths outside the version prefix (`/_ping`). */
   versioned?: boolean;
+  /** A streamed request body (e.g. a build context tar), sent chunked; instead of `body`. */
+  upload?: { contentType: string; data: AsyncIterable<Uint8Array> };
   signal?: AbortSignal;
 }
 
@@ -125,7 +127,8 @@ export function buildPath(opts: Pick<RequestOptions, 'path' | 'query' | 'version
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(opts.query ?? {})) {
     if (v === undefined || v === false) continue;
-    params.append(k, v === true ? '1' : String(v));
+    if (Array.isArray(v)) for (const item of v) params.append(k, item);
+    else params.append(k, v === true ? '1' : String(v));
   }
   const qs = params.toString();
   return prefix + opts.path + (qs === '' ? '' : `?${qs}`);
@@ -142,7 +145,9 @@ function hostHeader(address: DaemonAddress): string {
 export function serializeRequest(opts: RequestOptions, host: string, upgrade: boolean): string {
   let out = `${opts.method} ${buildPath(opts)} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${USER_AGENT}\r\n`;
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  if (body !== undefined) {
+  if (opts.upload !== undefined) {
+    out += `Content-Type: ${opts.upload.contentType}\r\nTransfer-Encoding: chunked\r\n`;
+  } else if (body !== undefined) {
     out += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
   } else if (opts.method === 'POST') {
     out += 'Content-Length: 0\r\n';
@@ -205,6 +210,7 @@ export function createTransport(host: string): Transport {
         method: opts.method,
         upgrade: false,
         signal: opts.signal,
+        upload: opts.upload?.data,
         done: (reusable) => (reusable ? park(socket) : socket.destroy()),
       });
     } catch (err) {
@@ -338,6 +344,21 @@ interface ExchangeOptions {
   signal: AbortSignal | undefined;
   /** Called once the response is complete, with whether the connection can carry another request. */
   done(reusable: boolean): void;
+  /** A body to send chunked after the head. */
+  upload?: AsyncIterable<Uint8Array>;
+}
+
+/** Writes `data` as a chunked body, respecting backpressure. */
+async function sendChunked(socket: Socket, data: AsyncIterable<Uint8Array>): Promise<void> {
+  const write = (b: Uint8Array | string) =>
+    socket.write(b) ? Promise.resolve() : new Promise<void>((r) => socket.once('drain', () => r()));
+  for await (const chunk of data) {
+    if (chunk.byteLength === 0) continue;
+    await write(`${chunk.byteLength.toString(16)}\r\n`);
+    await write(chunk);
+    await write('\r\n');
+  }
+  await write('0\r\n\r\n');
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -538,6 +559,7 @@ function exchange(socket: Socket, data: string, opts: ExchangeOptions): Promise<
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     socket.resume();
     socket.write(data);
+    if (opts.upload !== undefined) sendChunked(socket, opts.upload).catch((err: Error) => fail(err));
   });
 }
 

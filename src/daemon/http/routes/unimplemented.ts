@@ -11,8 +11,6 @@ const endpoints: [HttpMethod, string][] = [
   ['GET', '/system/df'],
   ['POST', '/auth'],
   ['POST', '/session'],
-  ['POST', '/build'],
-  ['POST', '/build/prune'],
   ['GET', '/distribution/{name*}/json'],
   ['GET', '/networks'],
   ['POST', '/networks/create'],
