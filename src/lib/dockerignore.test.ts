@@ -42,8 +42,8 @@ test("Docker's matching: per-directory *, **, exceptions in order, parents exclu
   assert.ok(m.hasExceptions);
 });
 
-test('the Dockerfile and .dockerignore are always sent', () => {
-  const m = dockerignoreMatcher('*\n', 'build/Dockerfile.dev');
+test('kept paths (the client keeps the Dockerfile and .dockerignore) are never excluded', () => {
+  const m = dockerignoreMatcher('*\n', ['build/Dockerfile.dev', '.dockerignore']);
   assert.ok(!m.excludes('build/Dockerfile.dev'));
   assert.ok(!m.excludes('.dockerignore'));
   assert.ok(m.excludes('Dockerfile'));

@@ -28,18 +28,19 @@ export function dockerignorePatterns(text: string): string[] {
 }
 
 /**
- * A matcher for `.dockerignore` text. As the docker CLI does, the Dockerfile
- * (`dockerfile`, relative to the context) and `.dockerignore` itself are
- * always kept, since the builder needs them.
+ * A matcher for `.dockerignore` text. `keep` lists paths never excluded: the
+ * client keeps the Dockerfile and `.dockerignore` itself in the context it
+ * sends, since the builder needs them (the builder then leaves them out of
+ * COPY if the patterns say so).
  */
-export function dockerignoreMatcher(text: string, dockerfile = 'Dockerfile'): DockerignoreMatcher {
+export function dockerignoreMatcher(text: string, keep: readonly string[] = []): DockerignoreMatcher {
   const patterns = dockerignorePatterns(text);
   const ig = ignore().add(patterns);
-  const keep = new Set([dockerfile.replace(/^\.?\//, ''), '.dockerignore']);
+  const kept = new Set(keep.map((k) => k.replace(/^\.?\//, '')));
   return {
     excludes: (path) => {
       const p = path.replace(/^\.?\/+/, '');
-      if (p === '' || keep.has(p)) return false;
+      if (p === '' || kept.has(p)) return false;
       return ig.ignores(p);
     },
     hasExceptions: patterns.some((p) => p.startsWith('!')),

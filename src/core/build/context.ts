@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { untar } from '../../host/untar.ts';
+import { run } from '../../host/exec.ts';
+import { dockerignoreMatcher } from '../../lib/dockerignore.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import { readTar, type TarEntryType } from '../../lib/tar.ts';
 
@@ -125,7 +126,16 @@ export async function ingestContext(
     } catch (err) {
       throw invalidArgument(`the build context is not a valid tar archive: ${(err as Error).message}`);
     }
-    return makeContext(workDir, entries, texts, spool, gzip);
+    // As the classic builder: what `.dockerignore` excludes is not part of the context (the
+    // Dockerfile is still read above; a client that added it under another name lists it there).
+    const ignore = texts.get('.dockerignore');
+    const excluded: string[] = [];
+    if (ignore !== undefined) {
+      const m = dockerignoreMatcher(ignore);
+      for (const name of entries.keys()) if (m.excludes(name)) excluded.push(name);
+      for (const name of excluded) entries.delete(name);
+    }
+    return makeContext(workDir, entries, texts, spool, gzip, excluded);
   } catch (err) {
     await rm(workDir, { recursive: true, force: true });
     throw err;
@@ -144,6 +154,7 @@ function makeContext(
   texts: Map<string, string>,
   spool: string | undefined,
   gzip: boolean,
+  excluded: string[] = [],
 ): BuildContext {
   let unpacked: Promise<string> | undefined;
   return {
@@ -154,8 +165,33 @@ function makeContext(
         const dir = join(workDir, 'files');
         await mkdir(dir, { recursive: true, mode: 0o755 });
         if (spool !== undefined) {
-          const raw = createReadStream(spool, { highWaterMark: 1 << 20 });
-          await untar(gzip ? raw.pipe(createGunzip()) : raw, dir);
+          // GNU tar reads the spool itself (no pipe: it may stop before the archive's trailing padding).
+          // It strips leading `/`, refuses `..` members and defers symlinks, so nothing lands outside `dir`.
+          await run('tar', [
+            '--extract',
+            `--file=${spool}`,
+            ...(gzip ? ['--gzip'] : []),
+            `--directory=${dir}`,
+            '--numeric-owner',
+            '--same-owner',
+            '--same-permissions',
+            '--no-acls',
+            '--no-selinux',
+            '--warning=no-unknown-keyword',
+            '--warning=no-timestamp',
+          ]);
+          // Excluded paths go, deepest first; a directory stays when something in it was brought back.
+          for (const name of [...excluded].sort((a, b) => b.length - a.length)) {
+            const prefix = `${name}/`;
+            let keep = false;
+            for (const k of entries.keys()) {
+              if (k.startsWith(prefix)) {
+                keep = true;
+                break;
+              }
+            }
+            if (!keep) await rm(join(dir, name), { recursive: true, force: true });
+          }
         } else {
           for (const [name, text] of texts) {
             const { writeFile } = await import('node:fs/promises');

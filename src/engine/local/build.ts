@@ -117,7 +117,7 @@ export function createBuildApi(o: BuildServiceOptions): BuildApi {
           });
         } catch (err) {
           const e = toBerthError(err);
-          if (!abort.signal.aborted) o.log?.('info', 'build failed', { err: e.message });
+          if (!abort.signal.aborted) o.log?.('info', 'build failed', { err: e.message, stack: (err as Error).stack });
           out.push({ errorDetail: { message: e.message }, error: e.message });
         } finally {
           await ctx?.close().catch(() => {});
