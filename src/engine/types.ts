@@ -38,6 +38,10 @@ export interface ContainerConfig {
   NetworkDisabled?: boolean;
   Labels?: Record<string, string> | null;
   StopSignal?: string;
+  /** Image configs: Dockerfile triggers for builds FROM the image. */
+  OnBuild?: string[] | null;
+  /** Image configs: the SHELL a Dockerfile set (for RUN/CMD/ENTRYPOINT shell forms). */
+  Shell?: string[];
   StopTimeout?: number;
 }
 

@@ -443,7 +443,7 @@ class Build {
       }
       case 'SHELL':
         ctx.shell = ins.shell;
-        (rc as ImageRuntimeConfig & { Shell?: string[] }).Shell = ins.shell;
+        rc.Shell = ins.shell;
         return this.#meta(state, ins, rc);
       case 'EXPOSE': {
         const ports = { ...(rc.ExposedPorts ?? {}) };
@@ -934,7 +934,7 @@ interface StageCtx {
 }
 
 function shellOf(config: ImageConfig): string[] {
-  const s = (config.config as (ImageRuntimeConfig & { Shell?: string[] }) | undefined)?.Shell;
+  const s = config.config?.Shell;
   return s && s.length > 0 ? s : DEFAULT_SHELL;
 }
 
