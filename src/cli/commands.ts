@@ -139,6 +139,36 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/container/wait.ts'),
   },
   {
+    path: ['container', 'pause'],
+    aliases: [['pause']],
+    summary: 'Pause all processes within one or more containers',
+    load: () => import('./commands/container/pause.ts'),
+  },
+  {
+    path: ['container', 'unpause'],
+    aliases: [['unpause']],
+    summary: 'Unpause all processes within one or more containers',
+    load: () => import('./commands/container/unpause.ts'),
+  },
+  {
+    path: ['container', 'top'],
+    aliases: [['top']],
+    summary: 'Display the running processes of a container',
+    load: () => import('./commands/container/top.ts'),
+  },
+  {
+    path: ['container', 'update'],
+    aliases: [['update']],
+    summary: 'Update configuration of one or more containers',
+    load: () => import('./commands/container/update.ts'),
+  },
+  {
+    path: ['container', 'stats'],
+    aliases: [['stats']],
+    summary: 'Display a live stream of container(s) resource usage statistics',
+    load: () => import('./commands/container/stats.ts'),
+  },
+  {
     path: ['image', 'bootstrap'],
     aliases: [],
     summary: 'Make a base image from the host, offline (berth extension)',
@@ -179,6 +209,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     aliases: [],
     summary: 'Return low-level information on berth objects',
     load: () => import('./commands/system/inspect.ts'),
+  },
+  {
+    path: ['system', 'events'],
+    aliases: [['events']],
+    summary: 'Get real time events from the server',
+    load: () => import('./commands/system/events.ts'),
   },
   {
     path: ['system', 'info'],

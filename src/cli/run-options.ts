@@ -6,6 +6,7 @@
  */
 import type { ContainerCreateRequest, ExecCreateRequest, RestartPolicy } from '../engine/types.ts';
 import { type FlagSpec, type ParsedArgs, UsageError } from './argv.ts';
+import { PROCESS_FLAGS, processConfig, processHostConfig } from './process-options.ts';
 
 /** The flags `create` and `run` share. */
 export const CONTAINER_FLAGS: FlagSpec[] = [
@@ -51,6 +52,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   { long: 'volume', short: 'v', type: 'list', description: 'Bind mount a volume' },
   { long: 'workdir', short: 'w', type: 'string', description: 'Working directory inside the container' },
   { long: 'detach-keys', type: 'string', description: 'Override the key sequence for detaching a container' },
+  ...PROCESS_FLAGS,
 ];
 
 /** The flags only `run` has. */
@@ -154,7 +156,9 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
     WorkingDir: p.string('workdir') ?? '',
     Entrypoint: entrypoint,
     Labels: labels,
+    ...processConfig(p),
     HostConfig: {
+      ...processHostConfig(p),
       Binds: binds.length === 0 ? null : binds,
       NetworkMode: network === '' ? 'default' : network,
       RestartPolicy: restart,

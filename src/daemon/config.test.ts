@@ -82,6 +82,7 @@ describe('daemon configuration', () => {
       debug: false,
       logLevel: 'info',
       runtime: 'crun',
+      defaultUlimits: [],
     });
   });
 
@@ -92,6 +93,7 @@ describe('daemon configuration', () => {
       hosts: ['unix:///run/b/api.sock'],
       'log-level': 'warn',
       'default-runtime': 'runc',
+      'default-ulimits': { nofile: { Name: 'nofile', Soft: 1024, Hard: 2048 } },
     });
     const fromFile = await loadDaemonConfig({ configFile: '/x.json' }, files({ '/x.json': file }));
     assert.deepEqual(fromFile, {
@@ -102,6 +104,7 @@ describe('daemon configuration', () => {
       debug: false,
       logLevel: 'warn',
       runtime: 'runc',
+      defaultUlimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
     });
     const overridden = await loadDaemonConfig(
       { configFile: '/x.json', dataRoot: '/flag', hosts: ['/tmp/f.sock'], logLevel: 'error' },

@@ -25,6 +25,8 @@ export interface DaemonConfig {
   logLevel: LogLevel;
   /** OCI runtime to run containers with: a name on PATH (crun, runc) or a path. */
   runtime: string;
+  /** daemon.json `default-ulimits`: every container's limits unless it sets its own of that name. */
+  defaultUlimits: { Name: string; Soft: number; Hard: number }[];
 }
 
 export const DEFAULT_HOST = 'unix:///run/berth/berth.sock';
@@ -117,7 +119,15 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
 }
 
 /** daemon.json keys berthd understands (Docker's names). */
-const fileKeys = ['hosts', 'data-root', 'exec-root', 'debug', 'log-level', 'default-runtime'] as const;
+const fileKeys = [
+  'hosts',
+  'data-root',
+  'exec-root',
+  'debug',
+  'log-level',
+  'default-runtime',
+  'default-ulimits',
+] as const;
 
 /** The config file's settings, checked. */
 export interface DaemonFileConfig {
@@ -127,6 +137,7 @@ export interface DaemonFileConfig {
   debug?: boolean;
   logLevel?: string;
   runtime?: string;
+  defaultUlimits?: { Name: string; Soft: number; Hard: number }[];
 }
 
 /** Parses and checks daemon.json text; unknown keys are refused, as Docker refuses them. */
@@ -175,7 +186,29 @@ export function parseConfigFile(text: string, file: string): DaemonFileConfig {
   if (logLevel !== undefined) out.logLevel = logLevel;
   const runtime = strOf('default-runtime');
   if (runtime !== undefined) out.runtime = runtime;
+  if (obj['default-ulimits'] !== undefined) out.defaultUlimits = parseDefaultUlimits(obj['default-ulimits'], bad);
   return out;
+}
+
+/** `"default-ulimits": {"nofile": {"Name": "nofile", "Soft": 1024, "Hard": 2048}}`, as Docker's daemon.json has it. */
+function parseDefaultUlimits(
+  v: unknown,
+  bad: (key: string, want: string) => never,
+): { Name: string; Soft: number; Hard: number }[] {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('default-ulimits', 'an object');
+  return Object.entries(v as Record<string, unknown>).map(([name, u]) => {
+    const e = (u ?? {}) as Record<string, unknown>;
+    const soft = e.Soft;
+    const hard = e.Hard;
+    if (!Number.isInteger(soft) || !Number.isInteger(hard)) {
+      return bad(`default-ulimits.${name}`, 'an object with integer Soft and Hard');
+    }
+    return {
+      Name: typeof e.Name === 'string' && e.Name !== '' ? e.Name : name,
+      Soft: soft as number,
+      Hard: hard as number,
+    };
+  });
 }
 
 /**
@@ -230,6 +263,7 @@ export async function loadDaemonConfig(flags: DaemonFlags, opts: LoadConfigOptio
     debug,
     logLevel: debug ? 'debug' : level,
     runtime: flags.runtime ?? file.runtime ?? DEFAULTS.runtime,
+    defaultUlimits: file.defaultUlimits ?? [],
   };
 }
 

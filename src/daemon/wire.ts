@@ -18,10 +18,12 @@ import { ContainerService, type ContainerServiceOptions } from '../engine/local/
 import type { SeccompProfile } from '../core/containers/seccomp.ts';
 import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
+import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
 import { openDb } from '../core/db.ts';
+import { createEventBus } from '../core/events/bus.ts';
 import { createImageService } from '../core/images/service.ts';
 import { TaskRuntime } from '../core/runtime/runtime.ts';
 import { openSnapshotter } from '../core/snapshots/overlay.ts';
@@ -94,6 +96,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   for (const w of cgroups.warnings) log.warn(w);
 
   const db = openDb(join(root, 'berth.db'));
+  const events = createEventBus();
   const store = new ContainerStore(db);
   const content = await openContentStore(root);
   const snapshotter = await openSnapshotter({ root, db });
@@ -107,12 +110,14 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     },
   });
   const seccomp = loadSeccomp(log);
+  validateUlimits(config.defaultUlimits, hardLimits());
   const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
   const containers = new ContainerService({
     dataRoot: root,
     store,
     runtime,
-    cgroupV2: cgroups.version === '2',
+    cgroups,
+    defaultUlimits: config.defaultUlimits,
     initPath: findInit(),
     seccomp,
     hostCaps: boundingCaps(ALL_CAPS),
@@ -131,11 +136,12 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       diff: (key) => snapshotter.diff(key),
       changes: (key) => snapshotter.changes(key),
     },
+    events,
     log: (level, msg, fields) => log[level](msg, fields),
   });
   await containers.recover();
   await containers.startByPolicy();
-  const imagesApi = createImagesApi({ images, snapshotter });
+  const imagesApi = createImagesApi({ images, snapshotter, events });
   const buildWork = await cleanBuildDebris(root, snapshotter);
   const buildApi = createBuildApi({
     images,
@@ -164,6 +170,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       containers: store,
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
+      events,
     }),
     containers,
     exec: containers.execApi(),

@@ -13,11 +13,17 @@ import type {
   BuildPruneOptions,
   BuildPruneResponse,
   CommitOptions,
+  EventMessage,
+  EventsOptions,
   ContainerCreateRequest,
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateRequest,
+  ContainerUpdateResponse,
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
@@ -33,6 +39,7 @@ import type {
   OutputStream,
   RemoveOptions,
   ResizeOptions,
+  StatsOptions,
   StopOptions,
   SystemInfo,
   VersionInfo,
@@ -44,6 +51,12 @@ export interface SystemApi {
   ping(): Promise<void>;
   version(): Promise<VersionInfo>;
   info(): Promise<SystemInfo>;
+  /**
+   * Events as they happen (and, with `since`, the recorded ones from then),
+   * until `until` or `signal`; filters as Docker's (type, container, image,
+   * event, label, network, volume…), 'invalid-argument' for unknown keys.
+   */
+  events(opts?: EventsOptions): Promise<AsyncIterable<EventMessage>>;
 }
 
 /**
@@ -72,6 +85,20 @@ export interface ContainersApi {
    */
   attach(id: string, opts?: AttachOptions): Promise<IoSession>;
   resize(id: string, opts: ResizeOptions): Promise<void>;
+  /** Changes resource limits (live, on a running container) and the restart policy; returns Docker's warnings. */
+  update(id: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse>;
+  /** Freezes every process of a running container; 'conflict' if not running or already paused. */
+  pause(id: string): Promise<void>;
+  /** Thaws a paused container; 'conflict' if it is not paused. */
+  unpause(id: string): Promise<void>;
+  /** The container's processes as `ps` shows them (`psArgs` default `-ef`); 'conflict' if not running. */
+  top(id: string, opts?: { psArgs?: string }): Promise<ContainerTop>;
+  /**
+   * Resource usage samples: one (`stream: false`) or one a second until
+   * `signal` aborts or the container stops. A stopped container gives one
+   * empty sample, as Docker's.
+   */
+  stats(id: string, opts?: StatsOptions): Promise<AsyncIterable<ContainerStats>>;
   /**
    * Makes an image of the container's filesystem changes (one new layer on
    * its image) and config, with `changes` applied; pauses a running

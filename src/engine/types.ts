@@ -8,12 +8,15 @@
 /** `filters` query parameter, decoded: key → accepted values. */
 export type Filters = Record<string, string[]>;
 
+/** A health check (`--health-*`, the image's HEALTHCHECK); durations in nanoseconds, 0 = the default. */
 export interface HealthConfig {
+  /** `[]` inherit, `["NONE"]` disabled, `["CMD", args...]`, `["CMD-SHELL", command]`. */
   Test?: string[];
   Interval?: number;
   Timeout?: number;
   Retries?: number;
   StartPeriod?: number;
+  StartInterval?: number;
 }
 
 /** Container configuration (the `Config` part of ContainerCreate and of an image config). */
@@ -57,7 +60,7 @@ export interface Mount {
   ReadOnly?: boolean;
 }
 
-export interface HostConfig {
+export interface HostConfig extends Resources {
   Binds?: string[] | null;
   Mounts?: Mount[] | null;
   NetworkMode?: string;
@@ -71,11 +74,156 @@ export interface HostConfig {
   /** `seccomp=unconfined`, `seccomp=<profile JSON>`, `no-new-privileges[=true]`. */
   SecurityOpt?: string[] | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
-  Memory?: number;
-  NanoCpus?: number;
-  PidsLimit?: number | null;
   ShmSize?: number;
   LogConfig?: { Type?: string; Config?: Record<string, string> };
+  /** Extra groups for the process: names (looked up in the image's /etc/group) or numeric IDs. */
+  GroupAdd?: string[] | null;
+  /** Namespaced sysctls (`--sysctl`); others are refused. */
+  Sysctls?: Record<string, string> | null;
+  OomScoreAdj?: number;
+  /** `host:ip` lines for /etc/hosts (`--add-host`). */
+  ExtraHosts?: string[] | null;
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  DnsOptions?: string[] | null;
+  /** '' (private), 'host', or 'container:<id|name>'. */
+  PidMode?: string;
+  /** '' or 'private', 'shareable', 'host', 'none', 'container:<id|name>'. */
+  IpcMode?: string;
+  /** '' or 'host'. */
+  UTSMode?: string;
+  /** '' (the daemon's default), 'private' or 'host'. */
+  CgroupnsMode?: string;
+  /** '' or 'host' (opt out of the daemon's userns-remap). */
+  UsernsMode?: string;
+}
+
+/** One `--blkio-weight-device` entry. */
+export interface WeightDevice {
+  Path: string;
+  Weight: number;
+}
+
+/** One `--device-read-bps` (and similar) entry: a rate per second. */
+export interface ThrottleDevice {
+  Path: string;
+  Rate: number;
+}
+
+/** The resource limits of a container: the part of HostConfig that `update` may change. */
+export interface Resources {
+  CpuShares?: number;
+  Memory?: number;
+  NanoCpus?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  BlkioWeight?: number;
+  BlkioWeightDevice?: WeightDevice[] | null;
+  BlkioDeviceReadBps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps?: ThrottleDevice[] | null;
+  BlkioDeviceReadIOps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
+  /** Deprecated by Docker: accepted with a warning, not applied. */
+  KernelMemory?: number;
+  MemoryReservation?: number;
+  /** Memory plus swap; -1 unlimited swap. */
+  MemorySwap?: number;
+  /** 0-100; -1 or null: the host's default. */
+  MemorySwappiness?: number | null;
+  OomKillDisable?: boolean | null;
+  /** ≤0 or null: unlimited. */
+  PidsLimit?: number | null;
+}
+
+/** Body of POST /containers/{id}/update: resources and the restart policy. */
+export interface ContainerUpdateRequest extends Resources {
+  RestartPolicy?: RestartPolicy;
+}
+
+export interface ContainerUpdateResponse {
+  Warnings: string[];
+}
+
+/** GET /containers/{id}/top. */
+export interface ContainerTop {
+  Titles: string[];
+  Processes: string[][];
+}
+
+/** CPU figures of one stats sample, as Docker names them. */
+export interface CpuStats {
+  cpu_usage: {
+    total_usage: number;
+    percpu_usage?: number[];
+    usage_in_kernelmode: number;
+    usage_in_usermode: number;
+  };
+  system_cpu_usage?: number;
+  online_cpus?: number;
+  throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
+}
+
+/** One blkio entry: bytes or operations by device and direction. */
+export interface BlkioEntry {
+  major: number;
+  minor: number;
+  op: string;
+  value: number;
+}
+
+/** GET /containers/{id}/stats: one sample, the shape the docker CLI reads. */
+export interface ContainerStats {
+  name: string;
+  id: string;
+  read: string;
+  preread: string;
+  pids_stats: { current?: number; limit?: number };
+  blkio_stats: {
+    io_service_bytes_recursive: BlkioEntry[] | null;
+    io_serviced_recursive: BlkioEntry[] | null;
+    io_queue_recursive: BlkioEntry[] | null;
+    io_service_time_recursive: BlkioEntry[] | null;
+    io_wait_time_recursive: BlkioEntry[] | null;
+    io_merged_recursive: BlkioEntry[] | null;
+    io_time_recursive: BlkioEntry[] | null;
+    sectors_recursive: BlkioEntry[] | null;
+  };
+  num_procs: number;
+  storage_stats: Record<string, never>;
+  cpu_stats: CpuStats;
+  precpu_stats: CpuStats;
+  memory_stats: {
+    usage?: number;
+    max_usage?: number;
+    stats?: Record<string, number>;
+    failcnt?: number;
+    limit?: number;
+  };
+  networks?: Record<
+    string,
+    {
+      rx_bytes: number;
+      rx_packets: number;
+      rx_errors: number;
+      rx_dropped: number;
+      tx_bytes: number;
+      tx_packets: number;
+      tx_errors: number;
+      tx_dropped: number;
+    }
+  >;
+}
+
+/** Options of `stats`: one sample (`stream: false`) or a sample a second until the signal aborts. */
+export interface StatsOptions {
+  stream?: boolean;
+  /** Docker's one-shot: no precpu sample at all. */
+  oneShot?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface NetworkingConfig {
@@ -121,8 +269,24 @@ export interface ContainerSummary {
 
 export type ContainerStateName = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
+/** One health check run. */
+export interface HealthLog {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+/** State.Health in inspect. */
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  FailingStreak: number;
+  Log: HealthLog[];
+}
+
 export interface ContainerState {
   Status: ContainerStateName;
+  Health?: HealthState;
   Running: boolean;
   Paused: boolean;
   Restarting: boolean;
@@ -249,6 +413,33 @@ export interface PutArchiveOptions {
   noOverwriteDirNonDir?: boolean;
   /** Chown extracted entries to the container's root user (`cp -a` sends false and keeps owners). */
   copyUIDGID?: boolean;
+}
+
+/** One event of GET /events (Docker's events.Message). */
+export interface EventMessage {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  scope: 'local' | 'swarm';
+  /** Seconds since the epoch. */
+  time: number;
+  /** Nanoseconds since the epoch. */
+  timeNano: number;
+  /** Legacy fields Docker still sends for container and image events: Action, Actor.ID, the image. */
+  status?: string;
+  id?: string;
+  from?: string;
+}
+
+/** Options of GET /events: a window in time (seconds since the epoch, fractions allowed) and filters. */
+export interface EventsOptions {
+  /** Replay recorded events from this time on; without it only new events are sent. */
+  since?: number;
+  /** Stop at this time (after replaying recorded events up to it). */
+  until?: number;
+  /** type, container, image, event, label, network, volume, daemon, scope. */
+  filters?: Filters;
+  signal?: AbortSignal;
 }
 
 /** Result of POST /containers/prune. */

@@ -51,9 +51,7 @@ test('tty adds TERM, init wraps the command, binds and limits land in the spec',
     tty: true,
     initPath: '/usr/bin/catatonit',
     binds: [{ source: '/h', destination: '/d', readonly: true }],
-    memoryLimit: 1 << 25,
-    pidsLimit: 10,
-    nanoCpus: 500_000_000,
+    resources: { memory: { limit: 1 << 25 }, pids: { limit: 10 }, cpu: { period: 100000, quota: 50000 } },
   });
   assert.ok(s.process.env.includes('TERM=xterm'));
   assert.deepEqual(s.process.args, ['/sbin/docker-init', '--', 'sh']);
@@ -76,4 +74,31 @@ test('capabilities berthd lacks are trimmed from --privileged and refused for --
   assert.deepEqual(capabilities({ privileged: true, hostCaps: host }).sort(), [...host].sort());
   assert.throws(() => capabilities({ capAdd: ['SYS_RESOURCE'], hostCaps: host }), /berthd itself does not have it/);
   assert.deepEqual(capabilities({ capDrop: ['ALL'], capAdd: ['ALL'], hostCaps: host }).sort(), [...host].sort());
+});
+
+test('namespaces: host pid and ipc leave them out, container: joins a path, uts host keeps the hostname out', () => {
+  const s = buildOciSpec({
+    ...base,
+    namespaces: {
+      pid: { mode: 'host' },
+      ipc: { mode: 'path', path: '/proc/42/ns/ipc' },
+      uts: 'host',
+      cgroup: 'private',
+    },
+    shm: { mode: 'bind', source: '/proc/42/root/dev/shm' },
+    sysctls: { 'net.ipv4.ip_forward': '1' },
+    oomScoreAdj: 500,
+  });
+  const types = s.linux.namespaces.map((n) => n.type);
+  assert.ok(!types.includes('pid'));
+  assert.ok(!types.includes('uts'));
+  assert.ok(types.includes('cgroup'));
+  assert.deepEqual(
+    s.linux.namespaces.find((n) => n.type === 'ipc'),
+    { type: 'ipc', path: '/proc/42/ns/ipc' },
+  );
+  assert.equal(s.hostname, undefined);
+  assert.equal(s.mounts.find((m) => m.destination === '/dev/shm')?.source, '/proc/42/root/dev/shm');
+  assert.deepEqual(s.linux.sysctl, { 'net.ipv4.ip_forward': '1' });
+  assert.equal(s.process.oomScoreAdj, 500);
 });

@@ -5,7 +5,7 @@
  * read-only paths, a minimal /dev, and private namespaces.
  */
 import { invalidArgument } from '../../lib/errors.ts';
-import type { OciMount, OciNamespace, OciSpec, OciUser } from '../../oci/runtime-spec.ts';
+import type { OciMount, OciNamespace, OciResources, OciSpec, OciUser } from '../../oci/runtime-spec.ts';
 import { type SeccompProfile, seccompFor } from './seccomp.ts';
 
 /** Docker's default capability set. */
@@ -50,6 +50,9 @@ export interface BindMount {
   readonly: boolean;
 }
 
+/** A namespace of its own, the host's, or another process's (a /proc/<pid>/ns/<type> path). */
+export type NamespaceChoice = { mode: 'private' } | { mode: 'host' } | { mode: 'path'; path: string };
+
 /** Everything needed to write one container's config.json. */
 export interface ContainerSpec {
   args: string[];
@@ -75,10 +78,21 @@ export interface ContainerSpec {
   cgroupsPath: string;
   /** cgroup v2 hosts get a private cgroup namespace, as Docker does. */
   cgroupV2: boolean;
-  memoryLimit?: number;
-  pidsLimit?: number;
-  nanoCpus?: number;
+  /** cgroup limits (linux.resources without the device rules, which are decided here). */
+  resources?: Omit<OciResources, 'devices'>;
   shmSize?: number;
+  /** The pid, ipc and uts namespaces (default private), and the cgroup one (default: private on v2 only). */
+  namespaces?: {
+    pid?: NamespaceChoice;
+    ipc?: NamespaceChoice;
+    uts?: 'private' | 'host';
+    cgroup?: 'private' | 'host';
+  };
+  /** /dev/shm: a tmpfs of its own (default), none (`--ipc none`), or another's bound in (`--ipc host|container:`). */
+  shm?: { mode: 'tmpfs' } | { mode: 'none' } | { mode: 'bind'; source: string };
+  /** Namespaced sysctls, already checked. */
+  sysctls?: Record<string, string>;
+  oomScoreAdj?: number;
   /** Runs `initPath` as PID 1 in front of args (`--init`). */
   initPath?: string;
   /** The default seccomp profile (Docker's format) and the host facts it needs; none = unconfined. */
@@ -186,13 +200,28 @@ function baseMounts(spec: ContainerSpec): OciMount[] {
       options: ['ro', 'nosuid', 'noexec', 'nodev', 'relatime'],
     },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    ...shmMount(spec, shm),
+  ];
+}
+
+function shmMount(spec: ContainerSpec, size: number): OciMount[] {
+  const shm = spec.shm ?? { mode: 'tmpfs' };
+  if (shm.mode === 'none') return [];
+  if (shm.mode === 'bind') return [bindMount(shm.source, '/dev/shm', false)];
+  return [
     {
       destination: '/dev/shm',
       type: 'tmpfs',
       source: 'shm',
-      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`],
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${size}`],
     },
   ];
+}
+
+function namespace(type: 'pid' | 'ipc', choice: NamespaceChoice | undefined): OciNamespace[] {
+  const c = choice ?? { mode: 'private' };
+  if (c.mode === 'host') return [];
+  return c.mode === 'path' ? [{ type, path: c.path }] : [{ type }];
 }
 
 function bindMount(source: string, destination: string, readonly: boolean): OciMount {
@@ -202,10 +231,17 @@ function bindMount(source: string, destination: string, readonly: boolean): OciM
 export function buildOciSpec(spec: ContainerSpec): OciSpec {
   if (spec.args.length === 0) throw invalidArgument('no command specified');
   const caps = capabilities(spec);
-  const namespaces: OciNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const ns = spec.namespaces ?? {};
+  const utsHost = ns.uts === 'host';
+  const namespaces: OciNamespace[] = [
+    ...namespace('pid', ns.pid),
+    ...namespace('ipc', ns.ipc),
+    ...(utsHost ? [] : [{ type: 'uts' as const }]),
+    { type: 'mount' },
+  ];
   if (spec.network.mode === 'none') namespaces.push({ type: 'network' });
   if (spec.network.mode === 'path') namespaces.push({ type: 'network', path: spec.network.path });
-  if (spec.cgroupV2) namespaces.push({ type: 'cgroup' });
+  if (ns.cgroup === 'private' || (ns.cgroup === undefined && spec.cgroupV2)) namespaces.push({ type: 'cgroup' });
 
   const mounts = baseMounts(spec);
   mounts.push(bindMount(spec.etcFiles.hostname, '/etc/hostname', false));
@@ -214,7 +250,8 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
   if (spec.initPath) mounts.push(bindMount(spec.initPath, '/sbin/docker-init', true));
   for (const b of spec.binds) mounts.push(bindMount(b.source, b.destination, b.readonly));
 
-  const resources: NonNullable<OciSpec['linux']['resources']> = {
+  const resources: OciResources = {
+    ...spec.resources,
     devices: spec.privileged
       ? [{ allow: true, access: 'rwm' }]
       : [
@@ -232,12 +269,6 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
           { allow: true, type: 'c', major: 136, access: 'rwm' },
         ],
   };
-  if (spec.memoryLimit && spec.memoryLimit > 0) resources.memory = { limit: spec.memoryLimit };
-  if (spec.pidsLimit && spec.pidsLimit > 0) resources.pids = { limit: spec.pidsLimit };
-  if (spec.nanoCpus && spec.nanoCpus > 0) {
-    const period = 100_000;
-    resources.cpu = { period, quota: Math.round((spec.nanoCpus * period) / 1e9) };
-  }
 
   const env = [...spec.env];
   if (spec.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
@@ -253,10 +284,11 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: spec.noNewPrivileges === true,
       ...(spec.rlimits && spec.rlimits.length > 0 ? { rlimits: spec.rlimits } : {}),
+      ...(spec.oomScoreAdj !== undefined && spec.oomScoreAdj !== 0 ? { oomScoreAdj: spec.oomScoreAdj } : {}),
     },
     root: { path: spec.rootfs, readonly: spec.readonlyRootfs === true },
-    hostname: spec.network.mode === 'host' ? undefined : spec.hostname,
-    domainname: spec.domainname || undefined,
+    hostname: utsHost || spec.network.mode === 'host' ? undefined : spec.hostname,
+    domainname: utsHost ? undefined : spec.domainname || undefined,
     mounts,
     linux: {
       namespaces,
@@ -265,6 +297,7 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
       ...(spec.seccomp && !spec.privileged
         ? { seccomp: seccompFor(spec.seccomp.profile, { caps, arch: spec.seccomp.arch, kernel: spec.seccomp.kernel }) }
         : {}),
+      ...(spec.sysctls && Object.keys(spec.sysctls).length > 0 ? { sysctl: spec.sysctls } : {}),
       maskedPaths: spec.privileged ? [] : MASKED_PATHS,
       readonlyPaths: spec.privileged ? [] : READONLY_PATHS,
     },

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../../lib/errors.ts';
-import type { ContainerConfig, ContainerStateName, HostConfig } from '../../engine/types.ts';
+import type { ContainerConfig, ContainerStateName, HealthState, HostConfig } from '../../engine/types.ts';
 import type { Db } from '../db.ts';
 
 /** Last known state of a container's task. */
@@ -19,6 +19,8 @@ export interface TaskState {
   oomKilled: boolean;
   startedAt: string;
   finishedAt: string;
+  /** Health of a container with a health check (reset at each start). */
+  health?: HealthState;
 }
 
 export interface ContainerRecord {

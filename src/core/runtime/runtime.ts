@@ -246,7 +246,12 @@ export class TaskRuntime {
     await run(this.#runtime, [...this.#runtimeArgs(), 'kill', ...(all ? ['--all'] : []), id, sig]);
   }
 
-  /** Freezes every process of the task (cgroup freezer, `crun pause`). */
+  /** Applies new cgroup limits (OCI linux.resources, written to `resourcesFile`) to a running task. */
+  async update(id: string, resourcesFile: string): Promise<void> {
+    await run(this.#runtime, [...this.#runtimeArgs(), 'update', '--resources', resourcesFile, id]);
+  }
+
+  /** Freezes every process of the task (the freezer cgroup). */
   async pause(id: string): Promise<void> {
     await run(this.#runtime, [...this.#runtimeArgs(), 'pause', id]);
   }

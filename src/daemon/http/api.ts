@@ -108,6 +108,7 @@ function replyStatus(reply: Reply): number {
     case 'json':
     case 'empty':
     case 'text':
+    case 'bytes':
       return reply.status;
     default:
       return 200;

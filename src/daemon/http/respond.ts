@@ -51,8 +51,8 @@ export async function respond(reply: Reply, ctx: RespondContext): Promise<void> 
       return sendOutput(ctx, reply.stream);
     case 'wait':
       return sendWait(ctx, reply.handle.result);
-    case 'jsonStream':
-      return sendJsonStream(ctx, reply.messages);
+    case 'bytes':
+      return sendBytes(ctx, reply);
     case 'session':
       return ctx.transport.kind === 'upgrade'
         ? hijack(ctx, ctx.transport.socket, { session: reply.session, stdin: reply.stdin, head: ctx.transport.head })
@@ -188,23 +188,18 @@ async function sendOutput(ctx: RespondContext, stream: OutputStream): Promise<vo
   }
 }
 
-/** POST /build: one JSON message a line, flushed as each comes; stopping early (client gone) ends the producer. */
-async function sendJsonStream(ctx: RespondContext, messages: AsyncIterable<unknown>): Promise<void> {
-  const out = openStream(ctx, 200, { 'Content-Type': 'application/json' }, false);
-  const it = messages[Symbol.asyncIterator]();
+/** A streamed body (tar, JSON lines): chunked; a failure part way drops the connection (a truncated body). */
+async function sendBytes(ctx: RespondContext, reply: Extract<Reply, { kind: 'bytes' }>): Promise<void> {
+  const headers = { 'Content-Type': reply.contentType, ...reply.headers };
+  if (ctx.transport.req.method === 'HEAD') return sendFixed(ctx, reply.status, headers, '');
+  const out = openStream(ctx, reply.status, headers, false);
   try {
-    for (;;) {
-      const r = await it.next();
-      if (r.done) break;
-      if (!(await out.write(Buffer.from(`${JSON.stringify(r.value)}\n`)))) {
-        await it.return?.();
-        return;
-      }
+    for await (const chunk of reply.body) {
+      if (chunk.byteLength > 0 && !(await out.write(chunk))) return;
     }
     await out.end();
   } catch (err) {
-    ctx.log.warn('json stream failed', { err });
-    await it.return?.().catch(() => {});
+    ctx.log.warn('stream failed', { err });
     out.abort();
   }
 }

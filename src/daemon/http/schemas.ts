@@ -12,6 +12,7 @@ const healthConfig = obj({
   Timeout: int,
   Retries: int,
   StartPeriod: int,
+  StartInterval: int,
 });
 
 /** ContainerConfig fields (the create body's top level). */
@@ -46,15 +47,46 @@ const mount = obj({
   ReadOnly: bool,
 });
 
+const weightDevice = obj({ Path: str, Weight: int });
+const throttleDevice = obj({ Path: str, Rate: int });
+
+/** The resource fields HostConfig and the update body share. */
+const resourceFields: Record<string, Schema> = {
+  CpuShares: int,
+  Memory: int,
+  NanoCpus: int,
+  CpuPeriod: int,
+  CpuQuota: int,
+  CpuRealtimePeriod: int,
+  CpuRealtimeRuntime: int,
+  CpusetCpus: str,
+  CpusetMems: str,
+  BlkioWeight: int,
+  BlkioWeightDevice: nullable(arr(weightDevice)),
+  BlkioDeviceReadBps: nullable(arr(throttleDevice)),
+  BlkioDeviceWriteBps: nullable(arr(throttleDevice)),
+  BlkioDeviceReadIOps: nullable(arr(throttleDevice)),
+  BlkioDeviceWriteIOps: nullable(arr(throttleDevice)),
+  KernelMemory: int,
+  MemoryReservation: int,
+  MemorySwap: int,
+  MemorySwappiness: nullable(int),
+  OomKillDisable: nullable(bool),
+  PidsLimit: nullable(int),
+};
+
+const restartPolicy = obj({
+  Name: oneOf('', 'no', 'always', 'unless-stopped', 'on-failure'),
+  MaximumRetryCount: int,
+});
+
 const hostConfig = obj({
+  ...resourceFields,
   Binds: nullable(arr(str)),
   Mounts: nullable(arr(mount)),
   NetworkMode: str,
   AutoRemove: bool,
-  RestartPolicy: obj({
-    Name: oneOf('', 'no', 'always', 'unless-stopped', 'on-failure'),
-    MaximumRetryCount: int,
-  }),
+  RestartPolicy: restartPolicy,
   Privileged: bool,
   Init: nullable(bool),
   ReadonlyRootfs: bool,
@@ -62,13 +94,24 @@ const hostConfig = obj({
   CapDrop: nullable(arr(str)),
   SecurityOpt: nullable(arr(str)),
   Ulimits: nullable(arr(obj({ Name: required(str), Soft: required(int), Hard: required(int) }))),
-  Memory: int,
-  NanoCpus: int,
-  PidsLimit: nullable(int),
   ShmSize: int,
   LogConfig: obj({ Type: str, Config: map(str) }),
+  GroupAdd: nullable(arr(str)),
+  Sysctls: nullable(map(str)),
+  OomScoreAdj: int,
+  ExtraHosts: nullable(arr(str)),
+  Dns: nullable(arr(str)),
+  DnsSearch: nullable(arr(str)),
+  DnsOptions: nullable(arr(str)),
+  PidMode: str,
+  IpcMode: str,
+  UTSMode: str,
+  CgroupnsMode: str,
+  UsernsMode: str,
 });
 
+/** Body of POST /containers/{id}/update. */
+export const containerUpdateSchema: Schema = obj({ ...resourceFields, RestartPolicy: restartPolicy });
 /** Body of POST /commit: container config fields for the new image. */
 export const commitConfigSchema: Schema = nullable(obj(containerConfigFields));
 

@@ -337,6 +337,10 @@ export function createFakeEngine(): FakeEngine {
           Plugins: { Volume: ['local'], Network: ['bridge'], Log: ['json-file'] },
         };
       },
+      async events(opts) {
+        rec('system.events', opts);
+        return (async function* () {})();
+      },
     },
     containers: {
       async create(body, opts) {
@@ -448,6 +452,60 @@ export function createFakeEngine(): FakeEngine {
       async resize(id, opts) {
         rec('containers.resize', id, opts);
         find(id);
+      },
+      async update(id, body) {
+        rec('containers.update', id, body);
+        find(id);
+        return { Warnings: [] };
+      },
+      async pause(id) {
+        rec('containers.pause', id);
+        const c = find(id);
+        if (!c.running) throw conflict(`Container ${c.id} is not running`);
+      },
+      async unpause(id) {
+        rec('containers.unpause', id);
+        find(id);
+      },
+      async top(id, opts) {
+        rec('containers.top', id, opts);
+        const c = find(id);
+        if (!c.running) throw conflict(`Container ${c.id} is not running`);
+        return { Titles: ['UID', 'PID', 'CMD'], Processes: [['root', '1', 'sleep 60']] };
+      },
+      async stats(id, opts) {
+        rec('containers.stats', id, opts);
+        const c = find(id);
+        const cpu = {
+          cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
+          throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+        };
+        const none = null;
+        const sample = {
+          name: `/${c.name}`,
+          id: c.id,
+          read: new Date().toISOString(),
+          preread: '0001-01-01T00:00:00Z',
+          pids_stats: { current: 1 },
+          blkio_stats: {
+            io_service_bytes_recursive: none,
+            io_serviced_recursive: none,
+            io_queue_recursive: none,
+            io_service_time_recursive: none,
+            io_wait_time_recursive: none,
+            io_merged_recursive: none,
+            io_time_recursive: none,
+            sectors_recursive: none,
+          },
+          num_procs: 0,
+          storage_stats: {},
+          cpu_stats: cpu,
+          precpu_stats: cpu,
+          memory_stats: { usage: 1024, limit: 1 << 30, stats: {} },
+        };
+        return (async function* () {
+          yield sample;
+        })();
       },
     },
     exec: {

@@ -158,3 +158,71 @@ export function parseSecurityOpts(opts: string[]): SecurityOpts {
   }
   return out;
 }
+
+/** The sysctls of the IPC namespace (runc's list, which Docker follows). */
+const IPC_SYSCTLS = new Set([
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
+]);
+
+/**
+ * Checks `--sysctl`: only sysctls of a namespace the container has of its own
+ * (IPC: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*; network: net.*;
+ * UTS: kernel.hostname/domainname are refused as Docker's runtime does, the
+ * hostname options set them). Anything else would change the host.
+ */
+export function validateSysctls(sysctls: Record<string, string>, ns: { ipcHost: boolean; netHost: boolean }): void {
+  for (const key of Object.keys(sysctls)) {
+    if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) {
+      if (ns.ipcHost) throw invalidArgument(`sysctl "${key}" not allowed in host IPC namespace (--ipc host)`);
+      continue;
+    }
+    if (key.startsWith('net.')) {
+      if (ns.netHost) throw invalidArgument(`sysctl "${key}" not allowed in host network namespace (--network host)`);
+      continue;
+    }
+    throw invalidArgument(
+      `sysctl "${key}" is not in a separate kernel namespace: it would change the host (only kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.* and net.* are allowed)`,
+    );
+  }
+}
+
+/** A namespace mode parsed: private, host, or another container's (by id or name). */
+export type NamespaceMode =
+  | { kind: 'private' }
+  | { kind: 'host' }
+  | { kind: 'none' }
+  | { kind: 'container'; ref: string };
+
+/** Parses PidMode/IpcMode/UTSMode/CgroupnsMode/UsernsMode values as Docker names them. */
+export function parseNamespaceMode(
+  option: 'pid' | 'ipc' | 'uts' | 'cgroupns' | 'userns',
+  value: string | undefined,
+): NamespaceMode {
+  const v = value ?? '';
+  const allowed: Record<typeof option, string[]> = {
+    pid: ['', 'host'],
+    ipc: ['', 'private', 'shareable', 'host', 'none'],
+    uts: ['', 'host'],
+    cgroupns: ['', 'private', 'host'],
+    userns: ['', 'host'],
+  };
+  if (v.startsWith('container:') && (option === 'pid' || option === 'ipc')) {
+    const ref = v.slice('container:'.length);
+    if (ref === '') throw invalidArgument(`invalid ${option.toUpperCase()} mode: ${v}`);
+    return { kind: 'container', ref };
+  }
+  if (!allowed[option].includes(v)) {
+    const name = { pid: 'PID', ipc: 'IPC', uts: 'UTS', cgroupns: 'cgroup namespace', userns: 'user namespace' }[option];
+    throw invalidArgument(`invalid ${name} mode: ${v}`);
+  }
+  if (v === 'host') return { kind: 'host' };
+  if (v === 'none') return { kind: 'none' };
+  return { kind: 'private' };
+}

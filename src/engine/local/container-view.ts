@@ -48,8 +48,13 @@ export function matchesFilters(rec: ContainerRecord, filters: Filters): boolean 
 /** Docker's human status: "Up 5 minutes", "Exited (0) 2 seconds ago", "Created". */
 export function humanStatus(rec: ContainerRecord, now = Date.now()): string {
   switch (rec.state.status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(rec.state.startedAt))}`;
+    case 'running': {
+      const h = rec.state.health?.Status;
+      const health = h === 'starting' ? ' (health: starting)' : h === 'healthy' || h === 'unhealthy' ? ` (${h})` : '';
+      return `Up ${humanDuration(now - Date.parse(rec.state.startedAt))}${health}`;
+    }
+    case 'paused':
+      return `Up ${humanDuration(now - Date.parse(rec.state.startedAt))} (Paused)`;
     case 'exited':
       return `Exited (${rec.state.exitCode}) ${humanDuration(now - Date.parse(rec.state.finishedAt))} ago`;
     case 'created':

@@ -4,7 +4,9 @@ import { statfs } from 'node:fs/promises';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import type { SystemApi } from '../engine.ts';
 import { API_VERSION, BERTH_VERSION, MIN_API_VERSION } from '../version.ts';
-import type { SystemInfo, VersionInfo } from '../types.ts';
+import type { EventMessage, EventsOptions, SystemInfo, VersionInfo } from '../types.ts';
+import { type EventBus, validateEventFilters } from '../../core/events/bus.ts';
+import { invalidArgument } from '../../lib/errors.ts';
 import type { CgroupLayout } from '../../host/cgroups.ts';
 import type { ContainerStore } from '../../core/containers/store.ts';
 
@@ -16,6 +18,8 @@ export interface SystemDeps {
   containers: ContainerStore;
   imageCount: () => Promise<number>;
   debug: boolean;
+  /** The daemon's event bus (GET /events). */
+  events: EventBus;
 }
 
 function goArch(): string {
@@ -54,6 +58,13 @@ async function backingFilesystem(path: string): Promise<string> {
 export function createSystemApi(d: SystemDeps): SystemApi {
   return {
     async ping() {},
+    async events(opts: EventsOptions = {}): Promise<AsyncIterable<EventMessage>> {
+      validateEventFilters(opts.filters ?? {});
+      if (opts.since !== undefined && opts.until !== undefined && opts.until < opts.since) {
+        throw invalidArgument(`since must be before until`);
+      }
+      return d.events.subscribe(opts);
+    },
     async version(): Promise<VersionInfo> {
       return {
         Platform: { Name: 'berth' },
@@ -102,7 +113,7 @@ export function createSystemApi(d: SystemDeps): SystemApi {
         LoggingDriver: 'k8s-file',
         CgroupDriver: 'cgroupfs',
         CgroupVersion: d.cgroups.version,
-        NEventsListener: 0,
+        NEventsListener: d.events.listeners,
         KernelVersion: release(),
         OperatingSystem: osName(),
         OSType: 'linux',

@@ -11,7 +11,11 @@ import type {
   BuildPruneResponse,
   ContainerCreateResponse,
   ContainerInspect,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateResponse,
+  EventMessage,
   ExecInspect,
   Filters,
   ImageDeleteItem,
@@ -76,6 +80,20 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
   }
 
   const system: SystemApi = {
+    async events(o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: '/events',
+        query: {
+          since: o.since === undefined ? undefined : formatTimestamp(o.since),
+          until: o.until === undefined ? undefined : formatTimestamp(o.until),
+          filters: encodeFilters(o.filters),
+        },
+        signal: o.signal,
+      });
+      const { jsonLines } = await streams();
+      return jsonLines<EventMessage>(res.stream());
+    },
     ping: async () => {
       const res = await t.request({ method: 'GET', path: '/_ping', versioned: false });
       await res.bytes();
@@ -179,6 +197,22 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return ioSession({ ...conn, tty });
     },
     resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
+    update: (id, body) =>
+      json<ContainerUpdateResponse>({ method: 'POST', path: `/containers/${seg(id)}/update`, body }),
+    pause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/pause` }),
+    unpause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/unpause` }),
+    top: (id, o = {}) =>
+      json<ContainerTop>({ method: 'GET', path: `/containers/${seg(id)}/top`, query: { ps_args: o.psArgs } }),
+    async stats(id, o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: `/containers/${seg(id)}/stats`,
+        query: { stream: o.stream !== false, 'one-shot': o.oneShot },
+        signal: o.signal,
+      });
+      const { jsonLines } = await streams();
+      return jsonLines<ContainerStats>(res.stream());
+    },
     commit: (id, o = {}) =>
       json<{ Id: string }>({
         method: 'POST',

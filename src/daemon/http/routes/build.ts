@@ -25,6 +25,11 @@ function queryMap(q: URLSearchParams, key: string, nullable: boolean): Record<st
   return v as Record<string, string | null>;
 }
 
+/** Docker's JSON message stream: one value a line. Stopping early (the client left) stops the build. */
+async function* jsonLines(messages: AsyncIterable<unknown>): AsyncGenerator<Uint8Array> {
+  for await (const m of messages) yield Buffer.from(`${JSON.stringify(m)}\n`);
+}
+
 export function buildRoutes(engine: Engine): Route[] {
   return [
     {
@@ -54,7 +59,8 @@ export function buildRoutes(engine: Engine): Route[] {
         if (hosts) opts.extrahosts = hosts.split(',').filter((h) => h !== '');
         const platform = queryString(q, 'platform');
         if (platform) opts.platform = platform;
-        return { kind: 'jsonStream', messages: await engine.build.build(req.bodyStream(), opts) };
+        const messages = await engine.build.build(req.bodyStream(), opts);
+        return { kind: 'bytes', status: 200, contentType: 'application/json', body: jsonLines(messages) };
       },
     },
     {

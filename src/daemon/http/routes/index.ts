@@ -4,6 +4,7 @@ import type { Route } from '../router.ts';
 import { buildRoutes } from './build.ts';
 import { containerOpsRoutes } from './container-ops.ts';
 import { containerRoutes } from './containers.ts';
+import { eventRoutes } from './events.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
 import { systemRoutes } from './system.ts';
@@ -15,6 +16,7 @@ export function allRoutes(engine: Engine): Route[] {
     ...containerRoutes(engine),
     ...containerOpsRoutes(engine),
     ...execRoutes(engine),
+    ...eventRoutes(engine),
     ...imageRoutes(engine),
     ...buildRoutes(engine),
     ...unimplementedRoutes(),

@@ -7,7 +7,6 @@ import { BerthError } from '../../../lib/errors.ts';
 import type { HttpMethod, Route } from '../router.ts';
 
 const endpoints: [HttpMethod, string][] = [
-  ['GET', '/events'],
   ['GET', '/system/df'],
   ['POST', '/auth'],
   ['POST', '/session'],
@@ -25,16 +24,11 @@ const endpoints: [HttpMethod, string][] = [
   ['GET', '/volumes/{name*}'],
   ['DELETE', '/volumes/{name*}'],
   ['POST', '/containers/prune'],
-  ['GET', '/containers/{id*}/stats'],
-  ['GET', '/containers/{id*}/top'],
   ['GET', '/containers/{id*}/changes'],
   ['GET', '/containers/{id*}/export'],
   ['GET', '/containers/{id*}/archive'],
   ['HEAD', '/containers/{id*}/archive'],
   ['PUT', '/containers/{id*}/archive'],
-  ['POST', '/containers/{id*}/pause'],
-  ['POST', '/containers/{id*}/unpause'],
-  ['POST', '/containers/{id*}/update'],
   ['POST', '/containers/{id*}/rename'],
   ['POST', '/images/create'],
   ['POST', '/images/load'],
