@@ -8,11 +8,15 @@
  *    berthd's PSS growth, divided by the number of containers.
  * 3. `stats --no-stream` over 50 running containers (berth CLI, and the API
  *    calls alone) against one `cat` of the same cgroup files (target ≤ 60 ms).
+ * 4. Builds (bench/build.ts): a cached rebuild against packing the context,
+ *    a cold build against the same steps run by sh on the host.
+ * BENCH_ONLY=run|stats|build runs one section.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemonWithBusybox } from '../test/helpers/daemon.ts';
+import { benchBuild } from './build.ts';
 import { type SeccompProfile, seccompFor } from '../src/core/containers/seccomp.ts';
 import { DEFAULT_CAPS } from '../src/core/containers/spec.ts';
 import { release } from 'node:os';
@@ -133,8 +137,10 @@ async function benchStats(): Promise<void> {
 
 const d = await startDaemonWithBusybox();
 try {
-  if (process.env.BENCH_ONLY !== 'stats') await benchRunAndMemory();
-  await benchStats();
+  const only = process.env.BENCH_ONLY;
+  if (!only || only === 'run') await benchRunAndMemory();
+  if (!only || only === 'stats') await benchStats();
+  if (!only || only === 'build') await benchBuild(d);
 } finally {
   await d.cleanup();
   rmSync(join(d.dir), { recursive: true, force: true });
