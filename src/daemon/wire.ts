@@ -20,6 +20,8 @@ import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
+import { createVolumesApi } from '../engine/local/volumes.ts';
+import { VolumeService } from '../core/volumes/service.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
 import { openDb } from '../core/db.ts';
@@ -110,12 +112,20 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     },
   });
   const seccomp = loadSeccomp(log);
+  const volumes = new VolumeService({
+    dataRoot: root,
+    db,
+    referencedBy: (name) => store.usingVolume(name),
+    events,
+    log: (level, msg, fields) => log[level](msg, fields),
+  });
   validateUlimits(config.defaultUlimits, hardLimits());
   const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
   const containers = new ContainerService({
     dataRoot: root,
     store,
     runtime,
+    volumes,
     cgroups,
     defaultUlimits: config.defaultUlimits,
     initPath: findInit(),
@@ -140,6 +150,15 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     log: (level, msg, fields) => log[level](msg, fields),
   });
   await containers.recover();
+  const debris = await volumes.check({ repair: false });
+  if (debris.length > 0) {
+    log.warn(
+      'volume records and data disagree (an interrupted create, copy-up or removal): run berth system check --repair',
+      {
+        volumes: debris.map((f) => f.volume),
+      },
+    );
+  }
   await containers.startByPolicy();
   const imagesApi = createImagesApi({ images, snapshotter, events });
   const buildWork = await cleanBuildDebris(root, snapshotter);
@@ -171,11 +190,21 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
       events,
+      checkers: [
+        async (opts) =>
+          (await volumes.check(opts)).map((f) => ({
+            Kind: 'volume',
+            Name: f.volume,
+            Problem: f.problem,
+            Repaired: f.repaired,
+          })),
+      ],
     }),
     containers,
     exec: containers.execApi(),
     images: imagesApi,
     build: buildApi,
+    volumes: createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) }),
   };
   return {
     engine,

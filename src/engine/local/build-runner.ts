@@ -66,21 +66,19 @@ export function createBuildRunner(o: BuildRunnerOptions): StepRunner {
             hosts: join(bundle, 'hosts'),
             resolvConf: join(bundle, 'resolv.conf'),
           },
-          binds: step.mounts.filter((m) => !m.destination.startsWith('/dev/')),
+          mounts: step.mounts.map((m) => ({
+            type: 'bind' as const,
+            source: m.source,
+            destination: m.destination,
+            readonly: m.readonly,
+            propagation: 'rprivate',
+            recursive: true,
+          })),
           hostCaps: o.hostCaps,
           cgroupsPath: `/berth/build-${step.id.slice(0, 24)}`,
           cgroupV2: o.cgroupV2,
           seccomp: o.seccomp,
         });
-        // Binds under /dev (a tmpfs in the container) come after it, so they are not hidden by it.
-        for (const m of step.mounts.filter((x) => x.destination.startsWith('/dev/'))) {
-          spec.mounts.push({
-            destination: m.destination,
-            type: 'bind',
-            source: m.source,
-            options: ['rbind', m.readonly ? 'ro' : 'rw'],
-          });
-        }
         await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
         return await runForeground(o, step, bundle);
       } finally {

@@ -9,6 +9,7 @@ import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
 import { systemRoutes } from './system.ts';
 import { unimplementedRoutes } from './unimplemented.ts';
+import { volumeRoutes } from './volumes.ts';
 
 export function allRoutes(engine: Engine): Route[] {
   return [
@@ -19,6 +20,7 @@ export function allRoutes(engine: Engine): Route[] {
     ...eventRoutes(engine),
     ...imageRoutes(engine),
     ...buildRoutes(engine),
+    ...volumeRoutes(engine),
     ...unimplementedRoutes(),
   ];
 }
