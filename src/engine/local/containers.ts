@@ -94,7 +94,14 @@ import { checkResources, ociResources, RESOURCE_KEYS } from './container-resourc
 import { networkStats, type PreviousSample, stoppedStats, toDockerStats } from './container-stats.ts';
 import { top as psTop } from './container-top.ts';
 import { blockDevice, namespacePlan, resourceHost } from './container-process.ts';
-import { matchesFilters, mountPoints, pruneFilter, summarize, validateFilters } from './container-view.ts';
+import {
+  createdWindow,
+  matchesFilters,
+  mountPoints,
+  pruneFilter,
+  summarize,
+  validateFilters,
+} from './container-view.ts';
 import { mkdirInRoot, pathInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
 import type { SpecMount } from '../../core/containers/mounts.ts';
 import { ANONYMOUS_LABEL, type VolumeService } from '../../core/volumes/service.ts';
@@ -508,7 +515,8 @@ export class ContainerService implements ContainersApi {
     let recs = this.#o.store.all().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || filters.status !== undefined;
     if (!all) recs = recs.filter((r) => isRunning(r.state.status));
-    recs = recs.filter((r) => matchesFilters(r, filters));
+    const window = createdWindow(filters, (ref) => this.#o.store.get(ref));
+    recs = recs.filter((r) => matchesFilters(r, filters) && window(r));
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
     const rows = recs.map((r) => summarize(r, this.#volumesRoot()));
     if (opts.size) {
