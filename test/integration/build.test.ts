@@ -5,12 +5,12 @@
  * changed file, a berthd restart).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { mountsUnder, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
+import { mountsUnder, REPO, sleep, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
 let d: TestDaemon;
 let work: string;
@@ -235,6 +235,30 @@ test('a failing RUN prints its output and exit code and leaves nothing behind', 
   } finally {
     db.close();
   }
+  assert.deepEqual(readdirSync(join(d.dataRoot, 'build', 'tmp')), []);
+});
+
+test('a cancelled build (the client interrupted) stops its running step and cleans up', async () => {
+  const dir = context('cancel', { Dockerfile: 'FROM busybox\nRUN echo started && sleep 120\n' });
+  const child = spawn(join(REPO, 'bin/berth'), ['build', dir], { env: { ...process.env, BERTH_HOST: d.host } });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('started') && Date.now() < deadline) await sleep(50);
+  assert.match(out, /started/);
+  assert.equal(mountsUnder(join(d.dataRoot, 'build')).length, 1, 'the step runs on a mounted snapshot');
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('close', r));
+  const until = Date.now() + 20_000;
+  while (mountsUnder(join(d.dataRoot, 'build')).length > 0 && Date.now() < until) await sleep(50);
+  assert.deepEqual(mountsUnder(join(d.dataRoot, 'build')), []);
+  assert.equal(
+    execFileSync('crun', [`--root=${join(d.execRoot, 'crun')}`, 'list', '-q'], { encoding: 'utf8' }).trim(),
+    '',
+  );
+  while (readdirSync(join(d.dataRoot, 'build', 'tmp')).length > 0 && Date.now() < until) await sleep(50);
   assert.deepEqual(readdirSync(join(d.dataRoot, 'build', 'tmp')), []);
 });
 
