@@ -150,10 +150,12 @@ test('every instruction sets what Docker sets', async () => {
   assert.equal((await inspect('child:1')).Config.OnBuild ?? null, null);
 });
 
-test('.dockerignore keeps files out of the context; --target builds only up to a stage', async () => {
+test('.dockerignore keeps files out of the context; COPY --exclude; --target builds only up to a stage', async () => {
   const dir = context('ignore', {
     Dockerfile:
-      'FROM busybox AS first\nCOPY . /ctx\nRUN ls -A /ctx | sort | tr "\\n" " " > /list\nFROM first\nRUN exit 9\n',
+      'FROM busybox AS first\nCOPY . /ctx\nCOPY --exclude=*.txt --exclude=secret . /ex\n' +
+      'RUN ls -A /ctx | sort | tr "\\n" " " > /list && ls -A /ex | sort | tr "\\n" " " > /exlist\n' +
+      'FROM first\nRUN exit 9\n',
     '.dockerignore': '*.log\nsecret/\n!secret/keep.txt\n',
     'a.txt': 'a',
     'debug.log': 'x',
@@ -163,6 +165,7 @@ test('.dockerignore keeps files out of the context; --target builds only up to a
   ok(build(['-t', 'ignore:1', '--target', 'first', dir]));
   assert.equal(ok(d.berth(['run', '--rm', 'ignore:1', 'cat', '/list'])), '.dockerignore Dockerfile a.txt secret ');
   assert.equal(ok(d.berth(['run', '--rm', 'ignore:1', 'ls', '/ctx/secret'])), 'keep.txt\n');
+  assert.equal(ok(d.berth(['run', '--rm', 'ignore:1', 'cat', '/exlist'])), '.dockerignore Dockerfile ');
   const bad = build(['--target', 'nope', dir]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /target stage "nope" could not be found/);
