@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { mountsUnder, REPO, sleep, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
@@ -265,7 +266,12 @@ test('a cancelled build (the client interrupted) stops its running step and clea
   assert.deepEqual(readdirSync(join(d.dataRoot, 'build', 'tmp')), []);
 });
 
-test('bad Dockerfiles: the error names the file, the line and what was expected', () => {
+test('bad Dockerfiles: the error names the file, the line and what was expected', async () => {
+  // A port nothing listens on: one the kernel just handed out and took back.
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
   const dir = context('bad', { 'build.Dockerfile': 'FROM busybox\n\nRUNN echo\n', Dockerfile: 'FROM busybox\nCOPY\n' });
   const r1 = build(['-f', join(dir, 'build.Dockerfile'), dir]);
   assert.equal(r1.code, 1);
@@ -274,6 +280,11 @@ test('bad Dockerfiles: the error names the file, the line and what was expected'
   assert.match(r2.stderr, /Dockerfile:2: COPY requires at least two arguments/);
   const r3 = build(['-'], 'FROM busybox\nENV a=${x\n');
   assert.match(r3.stderr, /Dockerfile:2: .*missing '}'/);
+  const r5 = build(['-'], `FROM busybox\nADD http://127.0.0.1:${port}/file.tgz /x/\n`);
+  assert.match(
+    r5.stderr,
+    new RegExp(`Dockerfile:2: ADD failed: cannot fetch http://127\\.0\\.0\\.1:${port}/file\\.tgz: ECONNREFUSED`),
+  );
   const r4 = build(['-'], 'FROM nosuchimage\n');
   assert.match(r4.stderr, /Dockerfile:1: base image nosuchimage not found/);
 });
