@@ -186,6 +186,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     platform: hostPlatform(),
     log: (level, msg, fields) => log[level](msg, fields),
   });
+  const volumesApi = createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) });
   const engine: Engine = {
     system: createSystemApi({
       id: engineId(root),
@@ -201,6 +202,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
           containers,
           images: imagesApi,
           imageLayers: async () => (await images.list()).map((i) => ({ id: i.id, layers: i.layers })),
+          volumes: async () => Promise.all(volumes.list().map((v) => volumesApi.inspect(v.name))),
         }),
       checkers: [
         async (opts) =>
@@ -216,7 +218,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     exec: containers.execApi(),
     images: imagesApi,
     build: buildApi,
-    volumes: createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) }),
+    volumes: volumesApi,
   };
   return {
     engine,

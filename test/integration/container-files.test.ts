@@ -222,12 +222,15 @@ test('diff shows A/C/D; rename; container prune with filters; system df', () => 
     .split('\n')
     .sort();
   assert.deepEqual(names, ['box', 'keepme']);
+  ok(d.berth(['volume', 'create', 'dfvol']));
   const df = ok(d.docker(['system', 'df']));
+  assert.match(df, /\nLocal Volumes\s+1\s+0\s/);
   assert.match(df, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE\n/);
   assert.match(df, /\nImages\s+1\s+1\s/);
   assert.match(df, /\nContainers\s+2\s+1\s/);
   assert.match(ok(d.berth(['system', 'df'])), /\nContainers\s+2\s+1\s/);
   ok(d.berth(['rm', 'keepme']));
+  ok(d.berth(['volume', 'rm', 'dfvol']));
 });
 
 test('berth cp both ways (a directory, a renamed file, a tar on stdout), berth diff, berth export', () => {
