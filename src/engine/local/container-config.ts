@@ -3,7 +3,7 @@
  * image's config merged with the request, binds, network modes, ulimits, and
  * the exit code of a start that failed.
  */
-import type { ContainerConfig, ContainerCreateRequest } from '../types.ts';
+import type { ContainerConfig, ContainerCreateRequest, HealthConfig } from '../types.ts';
 import { BerthError, invalidArgument } from '../../lib/errors.ts';
 import { RLIMIT_ROWS } from '../../host/rlimits.ts';
 import type { BindMount } from '../../core/containers/spec.ts';
@@ -114,7 +114,24 @@ export function mergeConfig(image: ContainerConfig, req: ContainerCreateRequest)
     Labels: { ...(image.Labels ?? {}), ...(req.Labels ?? {}) },
     StopSignal: req.StopSignal || image.StopSignal || undefined,
     StopTimeout: req.StopTimeout,
-    Healthcheck: req.Healthcheck ?? image.Healthcheck,
+    Healthcheck: mergeHealthcheck(image.Healthcheck, req.Healthcheck),
+  };
+}
+
+/** Docker's merge of a request's health check over the image's: an empty test or a zero field takes the image's. */
+export function mergeHealthcheck(
+  image: HealthConfig | undefined,
+  req: HealthConfig | undefined,
+): HealthConfig | undefined {
+  if (!req) return image;
+  if (!image || ((req.Test?.length ?? 0) > 0 && req.Test?.[0] === 'NONE')) return req;
+  return {
+    Test: req.Test && req.Test.length > 0 ? req.Test : image.Test,
+    Interval: req.Interval || image.Interval,
+    Timeout: req.Timeout || image.Timeout,
+    StartPeriod: req.StartPeriod || image.StartPeriod,
+    StartInterval: req.StartInterval || image.StartInterval,
+    Retries: req.Retries || image.Retries,
   };
 }
 

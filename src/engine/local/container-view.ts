@@ -4,12 +4,18 @@ import { invalidArgument } from '../../lib/errors.ts';
 import type { ContainerRecord } from '../../core/containers/store.ts';
 import { parseBinds } from './container-config.ts';
 
-const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited'];
+const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited', 'health'];
+const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 export function validateFilters(filters: Filters): void {
   for (const [k, values] of Object.entries(filters)) {
     if (!FILTER_KEYS.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+    if (k === 'health') {
+      for (const v of values) {
+        if (!HEALTH.includes(v)) throw invalidArgument(`Unrecognised filter value for health: ${v}`);
+      }
+    }
     if (k === 'status') {
       for (const v of values) {
         if (!STATUSES.includes(v)) {
@@ -37,6 +43,7 @@ export function matchesFilters(rec: ContainerRecord, filters: Filters): boolean 
     }) &&
     any('status', (v) => rec.state.status === v) &&
     any('exited', (v) => rec.state.status === 'exited' && String(rec.state.exitCode) === v) &&
+    any('health', (v) => (rec.state.health?.Status ?? 'none') === v) &&
     any('ancestor', (v) => rec.image === v || rec.imageId === v || rec.imageId.startsWith(`sha256:${v}`)) &&
     (filters.label ?? []).every((v) => {
       const eq = v.indexOf('=');

@@ -83,6 +83,15 @@ import { blockDevice, namespacePlan, resourceHost } from './container-process.ts
 import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
 import { mkdirInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
 import { closedConnection, deferredConnection, sessionFrom } from './stdio-sessions.ts';
+import {
+  effectiveHealthcheck,
+  goDuration,
+  HealthMonitor,
+  healthcheckProblem,
+  newHealth,
+  type ProbeResult,
+} from './health.ts';
+import type { OciProcess } from '../../oci/runtime-spec.ts';
 
 /** What a container needs of its image. */
 export interface ContainerImage {
@@ -213,8 +222,28 @@ export class ContainerService implements ContainersApi {
   /** The last stats sample per running container: the "before" of the next CPU %. */
   readonly #lastStats = new Map<string, PreviousSample>();
 
+  readonly #health: HealthMonitor;
+
   constructor(opts: ContainerServiceOptions) {
     this.#o = opts;
+    this.#health = new HealthMonitor({
+      probe: (id, args, timeoutMs) => this.#probe(id, args, timeoutMs),
+      record: (id, next) => {
+        const rec = this.#o.store.find(id);
+        if (!rec || !isRunning(rec.state.status) || !rec.state.health) return undefined;
+        const before = rec.state.health;
+        // A frozen container answers no probe: its result is not counted.
+        if (rec.state.status === 'paused') return { before, after: before };
+        const after = next(before);
+        rec.state = { ...rec.state, health: after };
+        this.#o.store.update(rec);
+        return { before, after };
+      },
+      onChange: (id, status) => {
+        const rec = this.#o.store.find(id);
+        if (rec) this.#event(`health_status: ${status}`, rec);
+      },
+    });
   }
 
   #dir(id: string): string {
@@ -267,6 +296,8 @@ export class ContainerService implements ContainersApi {
       }
       this.#trackRun(rec.id);
       await this.#checkExit(rec);
+      const still = this.#o.store.find(rec.id);
+      if (still && isRunning(still.state.status)) this.#startHealth(still, false);
     }
   }
 
@@ -284,6 +315,7 @@ export class ContainerService implements ContainersApi {
 
   close(): void {
     if (this.#sweep) clearInterval(this.#sweep);
+    this.#health.stopAll();
     this.#o.runtime.close();
   }
 
@@ -390,6 +422,8 @@ export class ContainerService implements ContainersApi {
       throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
     if ((hostConfig.ShmSize ?? 0) < 0) throw invalidArgument('SHM size can not be less than 0');
     if (body.StopSignal) parseSignal(body.StopSignal);
+    const health = healthcheckProblem(body.Healthcheck);
+    if (health) throw invalidArgument(health);
     if (body.StopTimeout !== undefined && body.StopTimeout < -1) {
       throw invalidArgument(`invalid stop timeout ${body.StopTimeout}: it must be -1 (wait forever) or more`);
     }
@@ -429,6 +463,7 @@ export class ContainerService implements ContainersApi {
         Error: rec.state.error,
         StartedAt: rec.state.startedAt,
         FinishedAt: rec.state.finishedAt,
+        ...(rec.state.health && effectiveHealthcheck(rec.config.Healthcheck) ? { Health: rec.state.health } : {}),
       },
       Image: rec.imageId,
       ResolvConfPath: join(dir, 'resolv.conf'),
@@ -615,6 +650,7 @@ export class ContainerService implements ContainersApi {
         throw err;
       }
       this.#event('start', rec);
+      this.#startHealth(rec, true);
       this.#log('info', 'container started', { id, pid });
     } catch (err) {
       const e =
@@ -700,6 +736,7 @@ export class ContainerService implements ContainersApi {
       this.#exited.get(id)?.resolve();
       this.#exited.delete(id);
       this.#lastStats.delete(id);
+      this.#health.stop(id);
       if (cur.state.oomKilled) this.#event('oom', cur);
       this.#event('die', cur, { exitCode: String(cur.state.exitCode) });
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
@@ -1120,21 +1157,103 @@ export class ContainerService implements ContainersApi {
     return s;
   }
 
-  async execStart(execId: string, body: ExecStartRequest = {}): Promise<IoSession | null> {
-    const s = this.#exec(execId);
-    if (s.running || s.exitCode !== null) throw conflict(`Exec command ${execId} has already run`);
-    const rec = this.#o.store.get(s.containerId);
-    if (!isRunning(rec.state.status)) throw conflict(`container ${rec.id} is not running`);
+  /** The OCI process of an exec (or health probe) in a running container: its user, env and capabilities. */
+  async #processFor(
+    rec: ContainerRecord,
+    o: { args: string[]; user?: string; env: string[]; tty: boolean; cwd?: string },
+  ): Promise<OciProcess> {
     const rootfs = join(this.#dir(rec.id), 'rootfs');
-    const user = await resolveUser(rootfs, s.config.User || rec.config.User || '', rec.hostConfig.GroupAdd ?? []);
-    const tty = body.Tty ?? s.config.Tty === true;
-    const env = mergeEnv(rec.config.Env ?? [], s.config.Env ?? []);
-    if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+    const user = await resolveUser(rootfs, o.user || rec.config.User || '', rec.hostConfig.GroupAdd ?? []);
+    const env = mergeEnv(rec.config.Env ?? [], o.env);
+    if (o.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
     const caps = capabilities({
       privileged: rec.hostConfig.Privileged,
       hostCaps: this.#o.hostCaps,
       capAdd: rec.hostConfig.CapAdd ?? undefined,
       capDrop: rec.hostConfig.CapDrop ?? undefined,
+    });
+    return {
+      terminal: o.tty,
+      user,
+      args: o.args,
+      env,
+      cwd: o.cwd || rec.config.WorkingDir || '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+    };
+  }
+
+  /** Runs a health probe like an exec: its combined output, its exit code, -1 when it timed out or could not start. */
+  async #probe(id: string, args: string[], timeoutMs: number): Promise<ProbeResult> {
+    const start = new Date();
+    const execId = newContainerId();
+    const rec = this.#o.store.find(id);
+    if (rec?.state.status !== 'running') {
+      return { exitCode: -1, output: `container is ${rec?.state.status ?? 'gone'}`, start, end: new Date() };
+    }
+    try {
+      const process = await this.#processFor(rec, { args, env: [], tty: false });
+      const task = await this.#o.runtime.exec({ containerId: id, execId, stdin: false, attach: true, process });
+      let output = '';
+      const dec = new TextDecoder();
+      const read = (async () => {
+        for await (const c of task.attach?.output ?? []) if (output.length < 8192) output += dec.decode(c.data);
+        return task.exited;
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((r) => {
+        timer = setTimeout(() => r('timeout'), timeoutMs);
+      });
+      const code = await Promise.race([read, timedOut]);
+      clearTimeout(timer);
+      if (code === 'timeout') {
+        try {
+          globalThis.process.kill(task.pid, 'SIGKILL');
+        } catch {}
+        task.attach?.close();
+        return {
+          exitCode: -1,
+          output: `Health check exceeded timeout (${goDuration(timeoutMs)})`,
+          start,
+          end: new Date(),
+        };
+      }
+      return { exitCode: code, output, start, end: new Date() };
+    } catch (err) {
+      return { exitCode: -1, output: (err as Error).message, start, end: new Date() };
+    } finally {
+      void this.#o.runtime.removeExec(execId);
+    }
+  }
+
+  /** Starts the health monitor of a running container that has a health check (fresh: `starting`). */
+  #startHealth(rec: ContainerRecord, fresh: boolean): void {
+    const check = effectiveHealthcheck(rec.config.Healthcheck);
+    if (!check) return;
+    if (fresh || !rec.state.health) {
+      rec.state = { ...rec.state, health: newHealth() };
+      this.#o.store.update(rec);
+    }
+    const id = rec.id;
+    this.#health.start(
+      id,
+      check,
+      Date.parse(rec.state.startedAt),
+      () => this.#o.store.find(id)?.state.health?.Status ?? 'none',
+    );
+  }
+
+  async execStart(execId: string, body: ExecStartRequest = {}): Promise<IoSession | null> {
+    const s = this.#exec(execId);
+    if (s.running || s.exitCode !== null) throw conflict(`Exec command ${execId} has already run`);
+    const rec = this.#o.store.get(s.containerId);
+    if (!isRunning(rec.state.status)) throw conflict(`container ${rec.id} is not running`);
+    const tty = body.Tty ?? s.config.Tty === true;
+    const process = await this.#processFor(rec, {
+      args: s.config.Cmd,
+      user: s.config.User,
+      env: s.config.Env ?? [],
+      tty,
+      cwd: s.config.WorkingDir,
     });
     const attach = body.Detach !== true;
     s.running = true;
@@ -1146,12 +1265,7 @@ export class ContainerService implements ContainersApi {
         stdin: s.config.AttachStdin === true && attach,
         attach,
         process: {
-          terminal: tty,
-          user,
-          args: s.config.Cmd,
-          env,
-          cwd: s.config.WorkingDir || rec.config.WorkingDir || '/',
-          capabilities: { bounding: caps, effective: caps, permitted: caps },
+          ...process,
           ...(body.ConsoleSize ? { consoleSize: { height: body.ConsoleSize[0], width: body.ConsoleSize[1] } } : {}),
         },
       });
