@@ -123,3 +123,79 @@ test('a probe past its timeout fails with -1; the image HEALTHCHECK applies unle
   assert.equal(bad.code, 125);
   ok(['rm', '-f', 'inherits', 'optout']);
 });
+
+test('log rotation: max-size and max-file keep the newest files; logs and logs -f read across them with no line lost', async () => {
+  const dir = (id: string) => `${d.dataRoot}/containers/${id}`;
+  // A burst far past max-size: rotation lags behind the writer but loses nothing.
+  const burst = ok([
+    'run',
+    '-d',
+    '--name',
+    'burst',
+    '--log-opt',
+    'max-size=10k',
+    '--log-opt',
+    'max-file=3',
+    'busybox',
+    'sh',
+    '-c',
+    'i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done; sleep 60',
+  ]).trim();
+  await until('the burst logged', async () => ok(['logs', '--tail', '1', 'burst']) === 'line-1999\n');
+  const lines = ok(['logs', 'burst']).trim().split('\n');
+  const first = Number(lines[0]?.slice('line-'.length));
+  assert.deepEqual(
+    lines,
+    Array.from({ length: 2000 - first }, (_, i) => `line-${first + i}`),
+  );
+  const { readdirSync } = await import('node:fs');
+  const files = readdirSync(dir(burst)).filter((f) => /^container\.log\.\d+$/.test(f));
+  assert.ok(files.length >= 1 && files.length <= 2, files.join(' '));
+
+  // Followed while it rotates many times: every line, in order.
+  ok([
+    'run',
+    '-d',
+    '--name',
+    'steady',
+    '--log-opt',
+    'max-size=2k',
+    '--log-opt',
+    'max-file=2',
+    'busybox',
+    'sh',
+    '-c',
+    'sleep 1; i=0; while [ $i -lt 400 ]; do echo line-$i; i=$((i+1)); usleep 2000; done',
+  ]);
+  const followed = d.berth(['logs', '-f', 'steady'], { timeoutMs: 60_000 });
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.deepEqual(
+    followed.stdout.trim().split('\n'),
+    Array.from({ length: 400 }, (_, i) => `line-${i}`),
+  );
+  const kept = ok(['logs', 'steady']).trim().split('\n');
+  assert.ok(kept.length < 400 && kept.at(-1) === 'line-399', `${kept.length} lines kept`);
+  ok(['rm', '-f', 'burst', 'steady']);
+});
+
+test('log drivers: none keeps nothing and logs says so; unknown drivers and options are refused', async () => {
+  ok(['run', '-d', '--name', 'quiet', '--log-driver', 'none', 'busybox', 'echo', 'hi']);
+  const logs = d.berth(['logs', 'quiet']);
+  assert.notEqual(logs.code, 0);
+  assert.match(logs.stderr, /configured logging driver does not support reading/);
+  const inspect = (await d.api('GET', '/containers/quiet/json')).body as {
+    HostConfig: { LogConfig: { Type: string } };
+  };
+  assert.equal(inspect.HostConfig.LogConfig.Type, 'none');
+  ok(['rm', '-f', 'quiet']);
+  for (const [args, msg] of [
+    [['--log-driver', 'syslog'], /logging driver "syslog" is not supported/],
+    [['--log-opt', 'max-file=0'], /max-file cannot be less than 1/],
+    [['--log-opt', 'bogus=1'], /unknown log opt 'bogus' for json-file log driver/],
+    [['--log-driver', 'local', '--log-opt', 'max-size=12q'], /invalid max-size/],
+  ] as const) {
+    const r = d.berth(['run', '--rm', ...args, 'busybox', 'true']);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, msg);
+  }
+});

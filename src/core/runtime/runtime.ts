@@ -303,6 +303,13 @@ export class TaskRuntime {
     return connectAttach(join(bundle, 'attach'));
   }
 
+  /** Makes a task's conmon reopen its log file (after berth renamed it away: rotation). */
+  async reopenLog(bundle: string): Promise<void> {
+    const ctl = join(bundle, 'ctl');
+    if (!existsSync(ctl)) return;
+    await writeFile(ctl, '2 0 0\n', { flag: 'a' });
+  }
+
   /** Resizes a task's (or exec session's) terminal through conmon's control fifo. */
   async resize(bundle: string, h: number, w: number): Promise<void> {
     const ctl = join(bundle, 'ctl');

@@ -8,7 +8,7 @@
  * and outlive berthd; `recover()` reconciles records with them at start-up.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, type FSWatcher, watch } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -62,10 +62,13 @@ import type { AttachConnection } from '../../core/runtime/attach.ts';
 import type { Change } from '../../core/snapshots/types.ts';
 import type { EventSink } from '../../core/events/bus.ts';
 import { commitContainer } from './container-commit.ts';
-import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
+import { type RotateOptions, readLogs, rotateLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
 import {
+  DEFAULT_LOG_CAP,
   exitCodeForStartError,
+  type LogSettings,
+  logSettings,
   mergeConfig,
   mergeEnv,
   normalizeNetworkMode,
@@ -223,6 +226,39 @@ export class ContainerService implements ContainersApi {
   readonly #lastStats = new Map<string, PreviousSample>();
 
   readonly #health: HealthMonitor;
+  /** Per running container with a capped log: the watch that notices conmon replacing the file. */
+  readonly #logWatchers = new Map<string, FSWatcher>();
+
+  /** Keeps a running container's rotated log files (see core/runtime/logs.ts rotateLog). */
+  #watchLog(id: string, logs: LogSettings): void {
+    this.#unwatchLog(id);
+    if (logs.driver === 'none' || logs.maxSize <= 0) return;
+    const dir = this.#dir(id);
+    const path = join(dir, 'container.log');
+    const rotate = () =>
+      void rotateLog(path, this.#rotation(id, logs)).catch((err) =>
+        this.#log('warn', 'log rotation failed', { id, err: String(err) }),
+      );
+    try {
+      const w = watch(dir, (_event, name) => {
+        if (name === 'container.log') rotate();
+      });
+      w.on('error', () => this.#unwatchLog(id));
+      this.#logWatchers.set(id, w);
+    } catch (err) {
+      this.#log('warn', 'cannot watch the log directory', { id, err: String(err) });
+    }
+    rotate();
+  }
+
+  #rotation(id: string, logs: LogSettings): RotateOptions {
+    return { maxFiles: logs.maxFiles, maxSize: logs.maxSize, reopen: () => this.#o.runtime.reopenLog(this.#dir(id)) };
+  }
+
+  #unwatchLog(id: string): void {
+    this.#logWatchers.get(id)?.close();
+    this.#logWatchers.delete(id);
+  }
 
   constructor(opts: ContainerServiceOptions) {
     this.#o = opts;
@@ -297,7 +333,10 @@ export class ContainerService implements ContainersApi {
       this.#trackRun(rec.id);
       await this.#checkExit(rec);
       const still = this.#o.store.find(rec.id);
-      if (still && isRunning(still.state.status)) this.#startHealth(still, false);
+      if (still && isRunning(still.state.status)) {
+        this.#startHealth(still, false);
+        this.#watchLog(still.id, logSettings(still.hostConfig.LogConfig));
+      }
     }
   }
 
@@ -316,6 +355,7 @@ export class ContainerService implements ContainersApi {
   close(): void {
     if (this.#sweep) clearInterval(this.#sweep);
     this.#health.stopAll();
+    for (const id of [...this.#logWatchers.keys()]) this.#unwatchLog(id);
     this.#o.runtime.close();
   }
 
@@ -424,6 +464,8 @@ export class ContainerService implements ContainersApi {
     if (body.StopSignal) parseSignal(body.StopSignal);
     const health = healthcheckProblem(body.Healthcheck);
     if (health) throw invalidArgument(health);
+    const logs = logSettings(hostConfig.LogConfig);
+    hostConfig.LogConfig = { Type: logs.driver, Config: hostConfig.LogConfig?.Config ?? {} };
     if (body.StopTimeout !== undefined && body.StopTimeout < -1) {
       throw invalidArgument(`invalid stop timeout ${body.StopTimeout}: it must be -1 (wait forever) or more`);
     }
@@ -616,15 +658,18 @@ export class ContainerService implements ContainersApi {
       await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
       // Leftover runtime state (e.g. from a crash) would make create fail.
       if (runtime.hasState(id)) await runtime.delete(id).catch(() => {});
+      const logs = logSettings(rec.hostConfig.LogConfig);
       const { pid, conmonPid } = await runtime.create({
         id,
         bundle: dir,
-        logPath: join(dir, 'container.log'),
+        logPath: logs.driver === 'none' ? '/dev/null' : join(dir, 'container.log'),
         terminal: rec.config.Tty === true,
         stdin: rec.config.OpenStdin === true,
         leaveStdinOpen: rec.config.StdinOnce !== true,
-        logSizeMax: 100 * 1024 * 1024,
+        // conmon's own cap, far past berth's rotation: it only matters while berthd is away.
+        logSizeMax: logs.maxSize > 0 ? Math.max(logs.maxSize * 10, DEFAULT_LOG_CAP) : 0,
       });
+      this.#watchLog(id, logs);
       if (filterKey && !compiled) {
         const bpf = await runtime.compiledSeccomp(id);
         if (bpf) this.#compiledFilters.set(filterKey, bpf.toString('base64'));
@@ -737,6 +782,7 @@ export class ContainerService implements ContainersApi {
       this.#exited.delete(id);
       this.#lastStats.delete(id);
       this.#health.stop(id);
+      this.#unwatchLog(id);
       if (cur.state.oomKilled) this.#event('oom', cur);
       this.#event('die', cur, { exitCode: String(cur.state.exitCode) });
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
@@ -932,6 +978,11 @@ export class ContainerService implements ContainersApi {
   async logs(ref: string, opts: LogsOptions = {}): Promise<OutputStream> {
     const rec = this.#o.store.get(ref);
     const path = join(this.#dir(rec.id), 'container.log');
+    const settings = logSettings(rec.hostConfig.LogConfig);
+    if (settings.driver === 'none') {
+      throw new BerthError('not-implemented', 'configured logging driver does not support reading');
+    }
+    await rotateLog(path, this.#rotation(rec.id, settings)).catch(() => {});
     const wantOut = opts.stdout !== false;
     const wantErr = opts.stderr !== false;
     const follow = opts.follow === true && isRunning(rec.state.status);
@@ -940,15 +991,15 @@ export class ContainerService implements ContainersApi {
     const untilMs = opts.until !== undefined && opts.until > 0 ? opts.until * 1000 : Number.POSITIVE_INFINITY;
     const enc = new TextEncoder();
     async function* output(): AsyncGenerator<OutputChunk> {
-      let records = readLog(path, { follow, done, signal: opts.signal });
+      let records = readLogs(path, { follow, done, signal: opts.signal });
       if (opts.tail !== undefined && opts.tail !== 'all') {
         const all = [];
-        for await (const r of readLog(path, { follow: false, done })) all.push(r);
+        for await (const r of readLogs(path, { follow: false, done })) all.push(r);
         const keep = opts.tail <= 0 ? [] : all.slice(-opts.tail);
         const skip = all.length - keep.length;
         records = (async function* () {
           let i = 0;
-          for await (const r of readLog(path, { follow, done, signal: opts.signal })) if (i++ >= skip) yield r;
+          for await (const r of readLogs(path, { follow, done, signal: opts.signal })) if (i++ >= skip) yield r;
         })();
       }
       for await (const r of records) {
