@@ -44,6 +44,7 @@ export const GROUPS: readonly CommandGroup[] = [
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
   { name: 'system', summary: 'Manage berth' },
+  { name: 'volume', summary: 'Manage volumes' },
 ];
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -208,6 +209,42 @@ export const COMMANDS: readonly CommandEntry[] = [
     aliases: [['info']],
     summary: 'Display system-wide information',
     load: () => import('./commands/system/info.ts'),
+  },
+  {
+    path: ['system', 'check'],
+    aliases: [],
+    summary: 'Compare records with the data on disk; --repair fixes what a crash left (berth extension)',
+    load: () => import('./commands/system/check.ts'),
+  },
+  {
+    path: ['volume', 'create'],
+    aliases: [],
+    summary: 'Create a volume',
+    load: () => import('./commands/volume/create.ts'),
+  },
+  {
+    path: ['volume', 'inspect'],
+    aliases: [],
+    summary: 'Display detailed information on one or more volumes',
+    load: () => import('./commands/volume/inspect.ts'),
+  },
+  {
+    path: ['volume', 'ls'],
+    aliases: [['volume', 'list']],
+    summary: 'List volumes',
+    load: () => import('./commands/volume/ls.ts'),
+  },
+  {
+    path: ['volume', 'prune'],
+    aliases: [],
+    summary: 'Remove unused local volumes',
+    load: () => import('./commands/volume/prune.ts'),
+  },
+  {
+    path: ['volume', 'rm'],
+    aliases: [['volume', 'remove']],
+    summary: 'Remove one or more volumes',
+    load: () => import('./commands/volume/rm.ts'),
   },
   {
     path: ['version'],

@@ -16,9 +16,7 @@ import type {
 } from '../engine/types.ts';
 import { type FlagSpec, type ParsedArgs, UsageError } from './argv.ts';
 import { parseGoDuration } from './time.ts';
-import { parseRamSize, ramInBytes } from '../lib/size.ts';
-
-export { parseRamSize };
+import { parseBytes, ramInBytes } from '../lib/size.ts';
 
 /** Resource, namespace, process, health and logging flags of create and run. */
 export const PROCESS_FLAGS: FlagSpec[] = [
@@ -138,7 +136,7 @@ function throttle(list: string[], flag: string, kind: 'bps' | 'iops'): ThrottleD
     const rate = i < 0 ? '' : v.slice(i + 1);
     if (!path.startsWith('/dev/'))
       throw new UsageError(`invalid argument "${v}" for "--${flag}" flag: bad format: ${v}`);
-    const n = kind === 'bps' ? parseRamSize(rate) : /^\d+$/.test(rate) ? Number(rate) : undefined;
+    const n = kind === 'bps' ? parseBytes(rate) : /^\d+$/.test(rate) ? Number(rate) : undefined;
     if (n === undefined) {
       throw new UsageError(
         `invalid argument "${v}" for "--${flag}" flag: invalid rate for device: ${v}. The correct format is <device-path>:<number>${kind === 'bps' ? '[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb' : '. Number must be a positive integer'}`,

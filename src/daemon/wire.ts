@@ -14,6 +14,8 @@ import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
+import { createVolumesApi } from '../engine/local/volumes.ts';
+import { VolumeService } from '../core/volumes/service.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
 import { openDb } from '../core/db.ts';
@@ -86,12 +88,20 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       return c ? { containerId: c.id, running: c.state.status === 'running' } : undefined;
     },
   });
+  const volumes = new VolumeService({
+    dataRoot: root,
+    db,
+    referencedBy: (name) => store.usingVolume(name),
+    events,
+    log: (level, msg, fields) => log[level](msg, fields),
+  });
   validateUlimits(config.defaultUlimits, hardLimits());
   const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
   const containers = new ContainerService({
     dataRoot: root,
     store,
     runtime,
+    volumes,
     cgroups,
     defaultUlimits: config.defaultUlimits,
     initPath: findInit(),
@@ -128,10 +138,20 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
       events,
+      checkers: [
+        async (opts) =>
+          (await volumes.check(opts)).map((f) => ({
+            Kind: 'volume',
+            Name: f.volume,
+            Problem: f.problem,
+            Repaired: f.repaired,
+          })),
+      ],
     }),
     containers,
     exec: containers.execApi(),
     images: imagesApi,
+    volumes: createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) }),
   };
   return {
     engine,

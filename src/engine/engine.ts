@@ -24,6 +24,7 @@ import type {
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
+  Filters,
   ImageBootstrapRequest,
   ImageDeleteItem,
   ImageInspect,
@@ -37,8 +38,13 @@ import type {
   ResizeOptions,
   StatsOptions,
   StopOptions,
+  SystemCheckResponse,
   SystemInfo,
   VersionInfo,
+  Volume,
+  VolumeCreateRequest,
+  VolumeListResponse,
+  VolumePruneResponse,
   WaitCondition,
   WaitHandle,
 } from './types.ts';
@@ -47,6 +53,12 @@ export interface SystemApi {
   ping(): Promise<void>;
   version(): Promise<VersionInfo>;
   info(): Promise<SystemInfo>;
+  /**
+   * berth extension: compares records with what is on disk (volumes, and
+   * whatever else registers a checker) and, with `repair`, fixes what a crash
+   * left half done. Reports every finding.
+   */
+  check(opts?: { repair?: boolean }): Promise<SystemCheckResponse>;
   /**
    * Events as they happen (and, with `since`, the recorded ones from then),
    * until `until` or `signal`; filters as Docker's (type, container, image,
@@ -123,9 +135,29 @@ export interface ImagesApi {
   bootstrap(body: ImageBootstrapRequest): Promise<ImageInspect>;
 }
 
+/**
+ * Volumes of the local driver. Names are Docker's (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`);
+ * a volume any container references (running or not) cannot be removed
+ * ('conflict'). `prune` follows Docker 23+: anonymous volumes only unless the
+ * filter `all=true` is given.
+ */
+export interface VolumesApi {
+  /** Filters: `dangling`, `driver`, `label`, `name`. */
+  list(opts?: { filters?: Filters }): Promise<VolumeListResponse>;
+  /** Returns the existing volume when the name is taken (as Docker does). */
+  create(body: VolumeCreateRequest): Promise<Volume>;
+  /** Includes UsageData (size and reference count). */
+  inspect(name: string): Promise<Volume>;
+  /** `force`: a missing volume is not an error. */
+  remove(name: string, opts?: { force?: boolean }): Promise<void>;
+  /** Filters: `all`, `label`, `label!`. */
+  prune(opts?: { filters?: Filters }): Promise<VolumePruneResponse>;
+}
+
 export interface Engine {
   readonly system: SystemApi;
   readonly containers: ContainersApi;
   readonly exec: ExecApi;
   readonly images: ImagesApi;
+  readonly volumes: VolumesApi;
 }

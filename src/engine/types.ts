@@ -49,16 +49,53 @@ export interface RestartPolicy {
   MaximumRetryCount?: number;
 }
 
+/** One `--mount` (HostConfig.Mounts entry), as Docker's mount.Mount. */
 export interface Mount {
   Type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path (bind), volume name (volume; empty for an anonymous one); none for tmpfs. */
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
+  Consistency?: string;
+  BindOptions?: {
+    Propagation?: 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
+    NonRecursive?: boolean;
+    CreateMountpoint?: boolean;
+  };
+  VolumeOptions?: {
+    NoCopy?: boolean;
+    Labels?: Record<string, string> | null;
+    DriverConfig?: { Name?: string; Options?: Record<string, string> | null };
+    Subpath?: string;
+  };
+  TmpfsOptions?: {
+    /** Bytes; 0 = unlimited (the kernel's default, half of RAM). */
+    SizeBytes?: number;
+    /** File mode of the tmpfs root, e.g. 0o1777 (as a number). */
+    Mode?: number;
+  };
+}
+
+/** One `--device` (HostConfig.Devices entry). */
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  /** Some of `rwm`. */
+  CgroupPermissions: string;
 }
 
 export interface HostConfig extends Resources {
   Binds?: string[] | null;
   Mounts?: Mount[] | null;
+  /** `--tmpfs`: target → tmpfs options (`size=64m,mode=1777`). */
+  Tmpfs?: Record<string, string> | null;
+  /** `--volumes-from`: `container[:ro|rw]`. */
+  VolumesFrom?: string[] | null;
+  Devices?: DeviceMapping[] | null;
+  /** `--device-cgroup-rule`: `c|b|a major|* :minor|* rwm`. */
+  DeviceCgroupRules?: string[] | null;
+  /** `--storage-opt size=`: a quota on the writable layer (xfs with prjquota only). */
+  StorageOpt?: Record<string, string> | null;
   NetworkMode?: string;
   AutoRemove?: boolean;
   RestartPolicy?: RestartPolicy;
@@ -358,7 +395,7 @@ export interface StopOptions {
 
 export interface RemoveOptions {
   force?: boolean;
-  /** Remove anonymous volumes (accepted; volumes come later). */
+  /** Also remove the container's anonymous volumes (named ones are kept). */
   v?: boolean;
 }
 
@@ -666,4 +703,54 @@ export interface SystemInfo {
   Warnings: string[];
   SecurityOptions: string[];
   Plugins: { Volume: string[]; Network: string[]; Log: string[] };
+}
+
+/** A volume, as GET /volumes/{name} returns it. */
+export interface Volume {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  /** RFC 3339. */
+  CreatedAt: string;
+  Labels: Record<string, string>;
+  Scope: 'local';
+  Options: Record<string, string>;
+  /** Size in bytes and the number of containers referencing it; -1 when not computed. */
+  UsageData?: { Size: number; RefCount: number } | null;
+}
+
+/** Body of POST /volumes/create. */
+export interface VolumeCreateRequest {
+  Name?: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+/** GET /volumes. */
+export interface VolumeListResponse {
+  Volumes: Volume[];
+  Warnings: string[];
+}
+
+/** POST /volumes/prune. */
+export interface VolumePruneResponse {
+  VolumesDeleted: string[];
+  SpaceReclaimed: number;
+}
+
+/** What `system check` found in one area of the data root (berth extension). */
+export interface SystemCheckFinding {
+  /** `volume`, `image`, ... */
+  Kind: string;
+  /** The object concerned: a volume name, an image or blob digest. */
+  Name: string;
+  Problem: string;
+  /** Whether it was repaired in this run. */
+  Repaired: boolean;
+}
+
+/** POST /berth/system/check (berth extension). */
+export interface SystemCheckResponse {
+  Findings: SystemCheckFinding[];
 }

@@ -1,11 +1,12 @@
 /**
- * Sizes written as Docker takes them (go-units RAMInBytes): `512`, `64k`,
- * `1.5g`, `2MiB`, binary multiples, case-insensitive, `b`/`ib` optional.
+ * Sizes as Docker's go-units parses them for flags and options (RAMInBytes):
+ * `4096`, `512k`, `10m`, `1.5G`, `2gb`, `64MiB`, binary multiples,
+ * case-insensitive, `b`/`ib` optional.
  */
 
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+const MULT: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
-/** The number of bytes, or Docker's error text (`invalid size: '…'`, `invalid suffix: '…'`). */
+/** The number of bytes, or go-units' error text (`invalid size: '…'`, `invalid suffix: '…'`). */
 export function ramInBytes(text: string): number | string {
   const sep = Math.max(...[...'0123456789. '].map((c) => text.lastIndexOf(c)));
   const num = text.slice(0, sep + 1).trim();
@@ -14,13 +15,13 @@ export function ramInBytes(text: string): number | string {
   if (num === '' || !/^\d*\.?\d*$/.test(num) || !Number.isFinite(n) || n < 0) return `invalid size: '${text}'`;
   if (sfx.endsWith('b')) sfx = sfx.slice(0, -1);
   if (sfx.endsWith('i')) sfx = sfx.slice(0, -1);
-  const unit = UNITS[sfx];
+  const unit = MULT[sfx];
   if (unit === undefined) return `invalid suffix: '${text.slice(sep + 1)}'`;
   return Math.floor(n * unit);
 }
 
-/** {@link ramInBytes}, undefined when malformed. */
-export function parseRamSize(text: string): number | undefined {
-  const n = ramInBytes(text);
+/** {@link ramInBytes} of the trimmed text; undefined if malformed (`12q`). */
+export function parseBytes(text: string): number | undefined {
+  const n = ramInBytes(text.trim());
   return typeof n === 'number' ? n : undefined;
 }

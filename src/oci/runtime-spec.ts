@@ -88,6 +88,15 @@ export interface OciResources {
 
 export interface OciLinux {
   namespaces: OciNamespace[];
+  devices?: {
+    path: string;
+    type: string;
+    major: number;
+    minor: number;
+    fileMode?: number;
+    uid?: number;
+    gid?: number;
+  }[];
   cgroupsPath?: string;
   resources?: OciResources;
   seccomp?: {

@@ -6,6 +6,7 @@
  */
 import { invalidArgument } from '../../lib/errors.ts';
 import type { OciMount, OciNamespace, OciResources, OciSpec, OciUser } from '../../oci/runtime-spec.ts';
+import { type ContainerDevice, type DeviceRule, ociMounts, type SpecMount } from './mounts.ts';
 import { type SeccompProfile, seccompFor } from './seccomp.ts';
 
 /** Docker's default capability set. */
@@ -43,13 +44,6 @@ const MASKED_PATHS = [
 
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-/** A bind mount from the host (`-v /host:/ctr[:ro]`). */
-export interface BindMount {
-  source: string;
-  destination: string;
-  readonly: boolean;
-}
-
 /** A namespace of its own, the host's, or another process's (a /proc/<pid>/ns/<type> path). */
 export type NamespaceChoice = { mode: 'private' } | { mode: 'host' } | { mode: 'path'; path: string };
 
@@ -69,7 +63,11 @@ export interface ContainerSpec {
   network: { mode: 'none' } | { mode: 'host' } | { mode: 'path'; path: string };
   /** Files berth writes per container and binds in. */
   etcFiles: { hostname: string; hosts: string; resolvConf: string };
-  binds: BindMount[];
+  /** The user's mounts (binds, volumes, tmpfs), volume sources already resolved to host paths. */
+  mounts: SpecMount[];
+  /** `--device` nodes and `--device-cgroup-rule` rules, beyond the minimal /dev. */
+  devices?: ContainerDevice[];
+  deviceRules?: DeviceRule[];
   privileged?: boolean;
   /** Capabilities berthd may hand on (its bounding set); default all known. */
   hostCaps?: readonly string[];
@@ -248,7 +246,7 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
   mounts.push(bindMount(spec.etcFiles.hosts, '/etc/hosts', false));
   mounts.push(bindMount(spec.etcFiles.resolvConf, '/etc/resolv.conf', false));
   if (spec.initPath) mounts.push(bindMount(spec.initPath, '/sbin/docker-init', true));
-  for (const b of spec.binds) mounts.push(bindMount(b.source, b.destination, b.readonly));
+  mounts.push(...ociMounts(spec.mounts));
 
   const resources: OciResources = {
     ...spec.resources,
@@ -267,6 +265,14 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
             [5, 2],
           ].map(([major, minor]) => ({ allow: true, type: 'c', major, minor, access: 'rwm' })),
           { allow: true, type: 'c', major: 136, access: 'rwm' },
+          ...(spec.devices ?? []).map((d) => ({
+            allow: true,
+            type: d.type,
+            major: d.major,
+            minor: d.minor,
+            access: d.access,
+          })),
+          ...(spec.deviceRules ?? []),
         ],
   };
 
@@ -292,6 +298,19 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
     mounts,
     linux: {
       namespaces,
+      ...(spec.devices && spec.devices.length > 0
+        ? {
+            devices: spec.devices.map((d) => ({
+              path: d.path,
+              type: d.type,
+              major: d.major,
+              minor: d.minor,
+              fileMode: d.fileMode,
+              uid: d.uid,
+              gid: d.gid,
+            })),
+          }
+        : {}),
       cgroupsPath: spec.cgroupsPath,
       resources,
       ...(spec.seccomp && !spec.privileged

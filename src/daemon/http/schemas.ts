@@ -43,8 +43,21 @@ const containerConfigFields: Record<string, Schema> = {
 const mount = obj({
   Type: required(oneOf('bind', 'volume', 'tmpfs')),
   Source: str,
-  Target: required(str),
+  Target: str,
   ReadOnly: bool,
+  Consistency: str,
+  BindOptions: obj({
+    Propagation: oneOf('private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'),
+    NonRecursive: bool,
+    CreateMountpoint: bool,
+  }),
+  VolumeOptions: obj({
+    NoCopy: bool,
+    Labels: nullable(map(str)),
+    DriverConfig: obj({ Name: str, Options: nullable(map(str)) }),
+    Subpath: str,
+  }),
+  TmpfsOptions: obj({ SizeBytes: int, Mode: int }),
 });
 
 const weightDevice = obj({ Path: str, Weight: int });
@@ -84,6 +97,11 @@ const hostConfig = obj({
   ...resourceFields,
   Binds: nullable(arr(str)),
   Mounts: nullable(arr(mount)),
+  Tmpfs: nullable(map(str)),
+  VolumesFrom: nullable(arr(str)),
+  Devices: nullable(arr(obj({ PathOnHost: required(str), PathInContainer: str, CgroupPermissions: str }))),
+  DeviceCgroupRules: nullable(arr(str)),
+  StorageOpt: nullable(map(str)),
   NetworkMode: str,
   AutoRemove: bool,
   RestartPolicy: restartPolicy,
@@ -150,4 +168,12 @@ export const execStartSchema: Schema = obj({
 export const imageBootstrapSchema: Schema = obj({
   Kind: required(str),
   Tag: str,
+});
+
+/** Body of POST /volumes/create. */
+export const volumeCreateSchema: Schema = obj({
+  Name: str,
+  Driver: str,
+  DriverOpts: nullable(map(str)),
+  Labels: nullable(map(str)),
 });

@@ -20,6 +20,7 @@ import type {
   OutputChunk,
   SystemInfo,
   VersionInfo,
+  Volume,
   WaitResponse,
 } from '../../engine/types.ts';
 import { BerthError, conflict, notFound } from '../../lib/errors.ts';
@@ -176,6 +177,7 @@ export function createFakeEngine(): FakeEngine {
   const images = new Map<string, ImageInspect>([['busybox:latest', fakeImage('busybox:latest')]]);
   const execs = new Map<string, { id: string; containerId: string; body: ExecCreateRequest; running: boolean }>();
   const rec = (...args: unknown[]) => calls.push(args);
+  const volumes = new Map<string, Volume>();
 
   const find = (idOrName: string): FakeContainer => {
     const key = idOrName.replace(/^\//, '');
@@ -263,6 +265,10 @@ export function createFakeEngine(): FakeEngine {
     },
     system: {
       async ping() {},
+      async check(opts) {
+        rec('system.check', opts);
+        return { Findings: [] };
+      },
       async version(): Promise<VersionInfo> {
         return {
           Platform: { Name: 'berth' },
@@ -595,6 +601,46 @@ export function createFakeEngine(): FakeEngine {
         const img = fakeImage(tag);
         images.set(tag, img);
         return img;
+      },
+    },
+    volumes: {
+      async list(opts) {
+        rec('volumes.list', opts);
+        return { Volumes: [...volumes.values()], Warnings: [] };
+      },
+      async create(body) {
+        rec('volumes.create', body);
+        const name = body.Name || hex(64);
+        const existing = volumes.get(name);
+        if (existing) return existing;
+        const v: Volume = {
+          Name: name,
+          Driver: body.Driver || 'local',
+          Mountpoint: `/var/lib/berth/volumes/${name}/_data`,
+          CreatedAt: '2024-01-01T00:00:00Z',
+          Labels: body.Labels ?? {},
+          Scope: 'local',
+          Options: body.DriverOpts ?? {},
+        };
+        volumes.set(name, v);
+        return v;
+      },
+      async inspect(name) {
+        rec('volumes.inspect', name);
+        const v = volumes.get(name);
+        if (!v) throw notFound(`get ${name}: no such volume`);
+        return { ...v, UsageData: { Size: 0, RefCount: 0 } };
+      },
+      async remove(name, opts) {
+        rec('volumes.remove', name, opts);
+        if (!volumes.delete(name) && !opts?.force) throw notFound(`get ${name}: no such volume`);
+      },
+      async prune(opts) {
+        rec('volumes.prune', opts);
+        const all = (opts?.filters?.all ?? []).includes('true');
+        const gone = [...volumes.values()].filter((v) => all || 'com.docker.volume.anonymous' in v.Labels);
+        for (const v of gone) volumes.delete(v.Name);
+        return { VolumesDeleted: gone.map((v) => v.Name), SpaceReclaimed: 0 };
       },
     },
   };

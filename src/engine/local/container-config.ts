@@ -6,10 +6,8 @@
 import type { ContainerConfig, ContainerCreateRequest, HealthConfig } from '../types.ts';
 import { BerthError, invalidArgument } from '../../lib/errors.ts';
 import { RLIMIT_ROWS } from '../../host/rlimits.ts';
-import { parseRamSize } from '../../lib/size.ts';
-import type { BindMount } from '../../core/containers/spec.ts';
+import { parseBytes } from '../../lib/size.ts';
 import type { SeccompProfile } from '../../core/containers/seccomp.ts';
-import { isAbsolute, normalize } from 'node:path';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -26,33 +24,6 @@ export function normalizeNetworkMode(mode: string | undefined): string {
   if (m === '' || m === 'default' || m === 'bridge' || m === 'none') return 'none';
   if (m === 'host') return 'host';
   throw new BerthError('not-implemented', `network mode "${m}" is not supported yet (use none or host)`);
-}
-
-/** Parses `-v` binds: `/host:/ctr[:ro|rw]`. Named volumes come later. */
-export function parseBinds(binds: string[]): BindMount[] {
-  return binds.map((b) => {
-    const parts = b.split(':');
-    if (parts.length < 2 || parts.length > 3) throw invalidArgument(`invalid volume specification: '${b}'`);
-    const [source = '', destination = '', mode = 'rw'] = parts;
-    if (!isAbsolute(source)) {
-      throw new BerthError(
-        'not-implemented',
-        `named volumes are not supported yet: '${b}' (use an absolute host path)`,
-      );
-    }
-    if (!isAbsolute(destination)) {
-      throw invalidArgument(
-        `invalid mount config for type "bind": invalid mount path: '${destination}' mount path must be absolute`,
-      );
-    }
-    const modes = mode.split(',');
-    for (const m of modes) {
-      if (!['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(m)) {
-        throw invalidArgument(`invalid mode: ${mode}`);
-      }
-    }
-    return { source: normalize(source), destination: normalize(destination), readonly: modes.includes('ro') };
-  });
 }
 
 /**
@@ -283,7 +254,7 @@ export function logSettings(cfg: { Type?: string; Config?: Record<string, string
   let maxSize = type === 'local' ? 20 * 1024 * 1024 : DEFAULT_LOG_CAP;
   const size = opts['max-size'];
   if (size !== undefined && size !== '-1') {
-    const n = parseRamSize(size);
+    const n = parseBytes(size);
     if (n === undefined) throw invalidArgument(`invalid max-size: '${size}'`);
     if (n <= 0) throw invalidArgument(`max-size must be a positive number`);
     maxSize = n;

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, type FSWatcher, watch } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
@@ -72,19 +72,23 @@ import {
   mergeConfig,
   mergeEnv,
   normalizeNetworkMode,
-  parseBinds,
   parseNamespaceMode,
   parseSecurityOpts,
   type SecurityOpts,
   validateSysctls,
   validateUlimits,
 } from './container-config.ts';
+import { checkBindTargets, planMounts } from './container-mounts.ts';
 import { checkResources, ociResources, RESOURCE_KEYS } from './container-resources.ts';
 import { networkStats, type PreviousSample, stoppedStats, toDockerStats } from './container-stats.ts';
 import { top as psTop } from './container-top.ts';
 import { blockDevice, namespacePlan, resourceHost } from './container-process.ts';
 import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
-import { mkdirInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
+import { mkdirInRoot, pathInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
+import type { SpecMount } from '../../core/containers/mounts.ts';
+import { ANONYMOUS_LABEL, type VolumeService } from '../../core/volumes/service.ts';
+import { clearQuota, setDirQuota } from '../../host/quota.ts';
+import { parseBytes } from '../../lib/size.ts';
 import { closedConnection, deferredConnection, sessionFrom } from './stdio-sessions.ts';
 import {
   effectiveHealthcheck,
@@ -133,6 +137,8 @@ export interface ContainerServiceOptions {
   runtime: TaskRuntime;
   images: ImagePort;
   rootfs: RootfsPort;
+  /** Named and anonymous volumes (the local driver). */
+  volumes: VolumeService;
   /** The host's cgroup layout and what it can limit. */
   cgroups: CgroupLayout;
   /** daemon.json `default-ulimits`: applied where a container sets no limit of that name. */
@@ -290,6 +296,10 @@ export class ContainerService implements ContainersApi {
     this.#o.log?.(level, msg, fields);
   }
 
+  #volumesRoot(): string {
+    return join(this.#o.dataRoot, 'volumes');
+  }
+
   /** Publishes a container event with Docker's attributes: labels, image, name, then `extra`. */
   #event(action: string, rec: ContainerRecord, extra: Record<string, string> = {}): void {
     this.#o.events?.publish({
@@ -374,7 +384,6 @@ export class ContainerService implements ContainersApi {
     const hostConfig = { ...(body.HostConfig ?? {}) };
     const networkMode = normalizeNetworkMode(hostConfig.NetworkMode);
     hostConfig.NetworkMode = networkMode;
-    const binds = parseBinds(hostConfig.Binds ?? []);
     validateUlimits(hostConfig.Ulimits ?? [], this.#o.hostLimits ?? {});
     parseSecurityOpts(hostConfig.SecurityOpt ?? []);
     if (
@@ -387,6 +396,15 @@ export class ContainerService implements ContainersApi {
     const warnings = this.#checkProcessOptions(hostConfig, body);
     const image = await this.#o.images.resolve(body.Image);
     const config = mergeConfig(image.config, body);
+    const plan = planMounts(hostConfig, config, {
+      mountsOf: (ref) => {
+        const other = store.find(ref);
+        // 400, not 404: a 404 on create makes the docker CLI go and pull the image.
+        if (!other) throw invalidArgument(`No such container: ${ref}`);
+        return other.mounts ?? [];
+      },
+    });
+    const storageSize = storageQuota(hostConfig.StorageOpt ?? {});
     const id = newContainerId();
     config.Hostname = body.Hostname || (networkMode === 'host' ? hostHostname() : id.slice(0, 12));
     const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
@@ -405,26 +423,52 @@ export class ContainerService implements ContainersApi {
       state: newTaskState(),
       restartCount: 0,
       execIds: [],
+      mounts: plan.mounts,
+      devices: plan.devices,
+      deviceRules: plan.deviceRules,
     };
+    const volumes = this.#o.volumes;
     const undo: (() => Promise<void>)[] = [];
+    // The named volumes are held from removal until the record references them.
+    const unpin = volumes.pin(plan.volumes.flatMap((v) => (v.name ? [v.name] : [])));
     try {
-      store.insert(rec);
-      undo.push(async () => store.delete(id));
+      store.checkNameFree(name);
       const dir = this.#dir(id);
       await mkdir(join(dir, 'rootfs'), { recursive: true });
       undo.push(() => rm(dir, { recursive: true, force: true }));
-      await this.#o.rootfs.prepare(id, image.chainId);
+      const rootfsMount = await this.#o.rootfs.prepare(id, image.chainId);
       undo.push(() => this.#o.rootfs.remove(id));
-      for (const b of binds) {
-        if (!existsSync(b.source)) await mkdir(b.source, { recursive: true });
+      await checkBindTargets(plan.mounts, rootfsMount);
+      if (storageSize !== undefined) await setDirQuota(upperDir(rootfsMount), quotaProjectOf(id), storageSize);
+      for (const need of plan.volumes) {
+        const m = plan.mounts[need.mountIndex];
+        if (!m) continue;
+        const anonymous = need.name === undefined;
+        const labels = anonymous ? { ...need.labels, [ANONYMOUS_LABEL]: '' } : need.labels;
+        const { volume, created } = await volumes.create({
+          ...(need.name ? { name: need.name } : {}),
+          ...(labels ? { labels } : {}),
+          ...(need.options ? { options: need.options } : {}),
+        });
+        if (anonymous) undo.push(() => volumes.remove(volume.name, { force: true }));
+        if (created && !anonymous) undo.push(() => volumes.remove(volume.name, { force: true }).catch(() => {}));
+        m.source = volume.name;
       }
+      for (const d of plan.makeDirs) {
+        await mkdir(d, { recursive: true });
+        undo.push(() => rmdir(d).catch(() => {}));
+      }
+      store.insert(rec);
+      undo.push(async () => store.delete(id));
     } catch (err) {
+      unpin();
       for (const u of undo.reverse()) await u().catch(() => {});
       throw err;
     }
+    unpin();
     this.#event('create', rec);
     this.#log('info', 'container created', { id, name });
-    return { Id: id, Warnings: warnings };
+    return { Id: id, Warnings: [...warnings, ...plan.warnings] };
   }
 
   /**
@@ -482,7 +526,7 @@ export class ContainerService implements ContainersApi {
     if (!all) recs = recs.filter((r) => isRunning(r.state.status));
     recs = recs.filter((r) => matchesFilters(r, filters));
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return recs.map(summarize);
+    return recs.map((r) => summarize(r, this.#volumesRoot()));
   }
 
   async inspect(ref: string): Promise<ContainerInspect> {
@@ -522,7 +566,7 @@ export class ContainerService implements ContainersApi {
       ExecIDs: rec.execIds.length ? rec.execIds : null,
       HostConfig: rec.hostConfig,
       GraphDriver: { Name: 'overlay2', Data: { MergedDir: join(dir, 'rootfs') } },
-      Mounts: mountPoints(rec),
+      Mounts: mountPoints(rec, this.#volumesRoot()),
       Config: rec.config,
       NetworkSettings: {
         Bridge: '',
@@ -628,7 +672,9 @@ export class ContainerService implements ContainersApi {
         readonlyRootfs: rec.hostConfig.ReadonlyRootfs,
         network: rec.hostConfig.NetworkMode === 'host' ? { mode: 'host' } : { mode: 'none' },
         etcFiles: { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') },
-        binds: parseBinds(rec.hostConfig.Binds ?? []),
+        mounts: await this.#specMounts(rec, rootfs),
+        devices: rec.devices ?? [],
+        deviceRules: rec.deviceRules ?? [],
         privileged: rec.hostConfig.Privileged,
         hostCaps: this.#o.hostCaps,
         capAdd: rec.hostConfig.CapAdd ?? undefined,
@@ -707,10 +753,58 @@ export class ContainerService implements ContainersApi {
         this.#o.store.update(rec);
         this.#failPending(id);
         // As Docker: an auto-remove container that cannot start is removed.
-        if (rec.hostConfig.AutoRemove) await this.#removeLocked(id).catch(() => {});
+        if (rec.hostConfig.AutoRemove) await this.#removeLocked(id, true).catch(() => {});
       }
       throw e;
     }
+  }
+
+  /**
+   * The user's mounts with host sources: volumes made ready (mounted if they
+   * have a type) and, at a volume's first use, filled from the image unless
+   * `nocopy` (then the record forgets the copy-up, as Docker copies once).
+   */
+  async #specMounts(rec: ContainerRecord, rootfs: string): Promise<SpecMount[]> {
+    const out: SpecMount[] = [];
+    let copied = false;
+    for (const m of rec.mounts ?? []) {
+      if (m.type === 'tmpfs') {
+        out.push({ type: 'tmpfs', destination: m.destination, readonly: m.readonly, options: m.tmpfsOptions ?? [] });
+        continue;
+      }
+      let source = m.source;
+      if (m.type === 'volume') {
+        source = await this.#o.volumes.prepare(m.source);
+        this.#o.events?.publish({
+          type: 'volume',
+          action: 'mount',
+          id: m.source,
+          attributes: {
+            container: rec.id,
+            destination: m.destination,
+            driver: 'local',
+            propagation: '',
+            'read/write': String(!m.readonly),
+          },
+        });
+        if (m.copyUp) {
+          const from = await pathInRoot(rootfs, m.destination);
+          if (from && (await stat(from)).isDirectory()) await this.#o.volumes.copyUp(m.source, from);
+          m.copyUp = false;
+          copied = true;
+        }
+      }
+      out.push({
+        type: 'bind',
+        source,
+        destination: m.destination,
+        readonly: m.readonly,
+        propagation: m.propagation || 'rprivate',
+        recursive: m.nonRecursive !== true,
+      });
+    }
+    if (copied) this.#o.store.update(rec);
+    return out;
   }
 
   async #connectPending(id: string, bundle: string): Promise<void> {
@@ -787,7 +881,7 @@ export class ContainerService implements ContainersApi {
       this.#event('die', cur, { exitCode: String(cur.state.exitCode) });
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
       this.#notify(id, ['not-running', 'next-exit'], { StatusCode: cur.state.exitCode, Error: null });
-      if (cur.hostConfig.AutoRemove) await this.#removeLocked(id);
+      if (cur.hostConfig.AutoRemove) await this.#removeLocked(id, true);
       else if (shouldRestart(cur)) this.#scheduleRestart(cur);
     });
   }
@@ -934,10 +1028,11 @@ export class ContainerService implements ContainersApi {
       await this.#thaw(rec.id);
       await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
     }
-    await this.#lock.run(rec.id, () => this.#removeLocked(rec.id));
+    await this.#lock.run(rec.id, () => this.#removeLocked(rec.id, opts.v === true));
   }
 
-  async #removeLocked(id: string): Promise<void> {
+  /** Removes the container; with `volumes`, also its anonymous volumes that no other container uses. */
+  async #removeLocked(id: string, volumes = false): Promise<void> {
     const rec = this.#o.store.find(id);
     if (!rec) return;
     const dir = this.#dir(id);
@@ -946,9 +1041,18 @@ export class ContainerService implements ContainersApi {
       throw new BerthError('internal', `cannot remove container ${id}: its root filesystem is still mounted`);
     }
     await this.#o.rootfs.remove(id);
+    if (rec.hostConfig.StorageOpt?.size) await clearQuota(this.#o.dataRoot, quotaProjectOf(id));
     await this.#o.runtime.clearExit(id);
     await rm(dir, { recursive: true, force: true });
     this.#o.store.delete(id);
+    if (volumes) {
+      for (const m of rec.mounts ?? []) {
+        if (m.type !== 'volume' || !m.anonymous) continue;
+        await this.#o.volumes.remove(m.source, { force: true }).catch((err) => {
+          this.#log('info', 'anonymous volume kept', { id, volume: m.source, err: String(err) });
+        });
+      }
+    }
     for (const e of rec.execIds) this.#execs.delete(e);
     this.#failPending(id);
     this.#notify(id, ['not-running', 'next-exit', 'removed'], { StatusCode: rec.state.exitCode, Error: null });
@@ -1453,6 +1557,28 @@ export function containerEventAttributes(
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return { ...(rec.config.Labels ?? {}), image: rec.image, name: rec.name, ...extra };
+}
+
+/** `--storage-opt size=`: the bytes of the writable layer's quota; other storage options are refused. */
+function storageQuota(opts: Record<string, string>): number | undefined {
+  let size: number | undefined;
+  for (const [k, v] of Object.entries(opts)) {
+    if (k !== 'size') throw invalidArgument(`Unknown option ${k}: --storage-opt takes only size=`);
+    size = parseBytes(v);
+    if (size === undefined || size <= 0) throw invalidArgument(`invalid storage size: '${v}'`);
+  }
+  return size;
+}
+
+/** The writable directory of a container's root filesystem mount. */
+function upperDir(m: MountSpec): string {
+  const opt = m.options.find((o) => o.startsWith('upperdir='));
+  return opt ? opt.slice('upperdir='.length) : m.source;
+}
+
+/** The xfs project of a container's writable layer: from its ID, in a range volumes do not use. */
+function quotaProjectOf(id: string): number {
+  return 0x40000000 + Number.parseInt(id.slice(0, 7), 16);
 }
 
 function validateSize(opts: ResizeOptions): void {

@@ -11,7 +11,7 @@ import type { OciUser } from '../../oci/runtime-spec.ts';
 import type { ContainerRecord } from '../../core/containers/store.ts';
 
 /** Resolves a path inside `root` without leaving it (symlinks included); undefined if it escapes. */
-async function pathInRoot(root: string, path: string): Promise<string | undefined> {
+export async function pathInRoot(root: string, path: string): Promise<string | undefined> {
   try {
     const real = await realpath(join(root, path));
     const realRoot = await realpath(root);

@@ -5,7 +5,7 @@
  * defaults and validation are the daemon's.
  */
 import { BerthError } from '../../lib/errors.ts';
-import type { ContainersApi, Engine, ExecApi, ImagesApi, SystemApi } from '../engine.ts';
+import type { ContainersApi, Engine, ExecApi, ImagesApi, SystemApi, VolumesApi } from '../engine.ts';
 import type {
   ContainerCreateResponse,
   ContainerInspect,
@@ -19,8 +19,12 @@ import type {
   ImageDeleteItem,
   ImageInspect,
   ImageSummary,
+  SystemCheckResponse,
   SystemInfo,
   VersionInfo,
+  Volume,
+  VolumeListResponse,
+  VolumePruneResponse,
   WaitResponse,
 } from '../types.ts';
 import {
@@ -98,6 +102,8 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
     },
     version: () => json<VersionInfo>({ method: 'GET', path: '/version' }),
     info: () => json<SystemInfo>({ method: 'GET', path: '/info' }),
+    check: (o = {}) =>
+      json<SystemCheckResponse>({ method: 'POST', path: '/berth/system/check', query: { repair: o.repair } }),
   };
 
   const inspect = (id: string) => json<ContainerInspect>({ method: 'GET', path: `/containers/${seg(id)}/json` });
@@ -268,7 +274,21 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
     bootstrap: (body) => json<ImageInspect>({ method: 'POST', path: '/berth/images/bootstrap', body }),
   };
 
-  return { host: t.address.display, system, containers, exec, images, close: () => t.close() };
+  const volumes: VolumesApi = {
+    list: (o = {}) =>
+      json<VolumeListResponse>({ method: 'GET', path: '/volumes', query: { filters: encodeFilters(o.filters) } }),
+    create: (body) => json<Volume>({ method: 'POST', path: '/volumes/create', body }),
+    inspect: (name) => json<Volume>({ method: 'GET', path: `/volumes/${seg(name)}` }),
+    remove: (name, o = {}) => call({ method: 'DELETE', path: `/volumes/${seg(name)}`, query: { force: o.force } }),
+    prune: (o = {}) =>
+      json<VolumePruneResponse>({
+        method: 'POST',
+        path: '/volumes/prune',
+        query: { filters: encodeFilters(o.filters) },
+      }),
+  };
+
+  return { host: t.address.display, system, containers, exec, images, volumes, close: () => t.close() };
 }
 
 /** Filters as the docker CLI sends them: `{"name":{"web":true}}`; undefined when empty. */

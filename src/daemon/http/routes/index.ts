@@ -8,6 +8,7 @@ import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
 import { systemRoutes } from './system.ts';
 import { unimplementedRoutes } from './unimplemented.ts';
+import { volumeRoutes } from './volumes.ts';
 
 export function allRoutes(engine: Engine): Route[] {
   return [
@@ -17,6 +18,7 @@ export function allRoutes(engine: Engine): Route[] {
     ...execRoutes(engine),
     ...eventRoutes(engine),
     ...imageRoutes(engine),
+    ...volumeRoutes(engine),
     ...unimplementedRoutes(),
   ];
 }
