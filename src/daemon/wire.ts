@@ -126,6 +126,15 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     log: (level, msg, fields) => log[level](msg, fields),
   });
   await containers.recover();
+  const debris = await volumes.check({ repair: false });
+  if (debris.length > 0) {
+    log.warn(
+      'volume records and data disagree (an interrupted create, copy-up or removal): run berth system check --repair',
+      {
+        volumes: debris.map((f) => f.volume),
+      },
+    );
+  }
   await containers.startByPolicy();
   const imagesApi = createImagesApi({ images, snapshotter, events });
   const engine: Engine = {
