@@ -4,7 +4,7 @@
  * P marks a partial line continued by the next record and F a full line.
  */
 import { watch } from 'node:fs';
-import { link, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, link, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
 export interface LogRecord {
@@ -57,10 +57,10 @@ export interface ReadLogOptions {
  * Yields records from a k8s-file log. Without `follow`, reads what is there;
  * with it, keeps reading as the file grows until `done` settles (then drains).
  */
-export async function* readLog(path: string, opts: ReadLogOptions): AsyncGenerator<LogRecord> {
-  let fh: Awaited<ReturnType<typeof open>>;
+export async function* readLog(path: string, opts: ReadLogOptions, opened?: FileHandle): AsyncGenerator<LogRecord> {
+  let fh: FileHandle;
   try {
-    fh = await open(path, 'r');
+    fh = opened ?? (await open(path, 'r'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !opts.follow) return;
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -245,8 +245,40 @@ export async function rotatedLogs(path: string): Promise<string[]> {
 
 /** Records of a log and its rotated files, oldest first; following (if asked) goes on in the live file. */
 export async function* readLogs(path: string, opts: ReadLogOptions): AsyncGenerator<LogRecord> {
-  for (const f of await rotatedLogs(path)) yield* readLog(f, { ...opts, follow: false });
-  yield* readLog(path, opts);
+  // Every file is opened between two rotations: a rotation while reading then moves names, not what is read.
+  const files = await betweenRotations(path, async () => {
+    const out: { path: string; fh: FileHandle }[] = [];
+    for (const f of [...(await rotatedLogs(path)), path]) {
+      const fh = await open(f, 'r').catch(() => undefined);
+      if (fh) out.push({ path: f, fh });
+    }
+    return out;
+  });
+  const live = files.at(-1)?.path === path ? files.pop() : undefined;
+  try {
+    for (const f of files) yield* readLog(f.path, { ...opts, follow: false }, f.fh);
+  } finally {
+    for (const f of files) await f.fh.close().catch(() => {});
+  }
+  yield* readLog(path, opts, live?.fh);
+}
+
+/** Runs `fn` when no rotation of the log runs, and keeps rotations out until it is done. */
+function betweenRotations<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const prev = rotations.get(path)?.running ?? Promise.resolve();
+  const result = prev.then(fn);
+  const entry = {
+    running: result.then(
+      () => {},
+      () => {},
+    ),
+    queued: undefined,
+  };
+  rotations.set(path, entry);
+  void entry.running.then(() => {
+    if (rotations.get(path) === entry) rotations.delete(path);
+  });
+  return result;
 }
 
 /** Removes a log and everything rotation made of it. */
