@@ -144,7 +144,10 @@ test('log rotation: max-size and max-file keep the newest files; logs and logs -
   await until('the burst logged', async () => ok(['logs', '--tail', '1', 'burst']) === 'line-1999\n');
   // Through the API (node:http): the berth CLI's own HTTP client sometimes ends this response early (see the report).
   const body = String((await d.api('GET', '/containers/burst/logs?stdout=1&stderr=1')).body);
-  const lines = body.replace(/\x01\0\0\0[\s\S]{4}/g, '').trim().split('\n');
+  const lines = body
+    .replace(/\x01\0\0\0[\s\S]{4}/g, '')
+    .trim()
+    .split('\n');
   const first = Number(lines[0]?.slice('line-'.length));
   assert.deepEqual(
     lines,
