@@ -11,11 +11,15 @@
  * 4. `ps -a` with 500 containers (created, 20 running): the berth CLI, the
  *    docker CLI and the API call alone, against `berth version` (the CLI's
  *    start-up and one round trip) as the floor (target ≤ 60 ms).
+ * 5. Builds (bench/build.ts): a cached rebuild against packing the context,
+ *    a cold build against the same steps run by sh on the host.
+ * BENCH_ONLY=run|stats|ps|build runs one section.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemonWithBusybox } from '../test/helpers/daemon.ts';
+import { benchBuild } from './build.ts';
 import { type SeccompProfile, seccompFor } from '../src/core/containers/seccomp.ts';
 import { DEFAULT_CAPS } from '../src/core/containers/spec.ts';
 import { release } from 'node:os';
@@ -200,9 +204,10 @@ async function benchPs(): Promise<void> {
 const d = await startDaemonWithBusybox();
 try {
   const only = process.env.BENCH_ONLY;
-  if (only === undefined) await benchRunAndMemory();
+  if (only === undefined || only === 'run') await benchRunAndMemory();
   if (only === undefined || only === 'stats') await benchStats();
   if (only === undefined || only === 'ps') await benchPs();
+  if (only === undefined || only === 'build') await benchBuild(d);
 } finally {
   await d.cleanup();
   rmSync(join(d.dir), { recursive: true, force: true });
