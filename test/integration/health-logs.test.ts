@@ -58,8 +58,11 @@ test('a health check: starting, unhealthy after its retries, healthy again; in i
     'sleep',
     '120',
   ]);
-  assert.equal((await health('probed'))?.Status, 'starting');
-  assert.match(ok(['ps', '--format', '{{.Status}}']), /\(health: starting\)/);
+  // Before its first probe (30 s away) a container is starting.
+  ok(['run', '-d', '--name', 'fresh', '--health-cmd', 'true', 'busybox', 'sleep', '120']);
+  assert.equal((await health('fresh'))?.Status, 'starting');
+  assert.match(ok(['ps', '--filter', 'name=fresh', '--format', '{{.Status}}']), /\(health: starting\)/);
+  ok(['rm', '-f', 'fresh']);
   await until('unhealthy', async () => (await health('probed'))?.Status === 'unhealthy');
   const h = await health('probed');
   assert.ok((h?.FailingStreak ?? 0) >= 2);

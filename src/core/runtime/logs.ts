@@ -281,6 +281,15 @@ function betweenRotations<T>(path: string, fn: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/** Settles when no rotation of the log runs or waits (call after the writer and the watch are gone). */
+export async function rotationsIdle(path: string): Promise<void> {
+  for (let e = rotations.get(path); e !== undefined; e = rotations.get(path)) {
+    await e.running;
+    await e.queued?.catch(() => {});
+    if (rotations.get(path) === e) return;
+  }
+}
+
 /** Removes a log and everything rotation made of it. */
 export async function removeLogs(path: string): Promise<void> {
   await Promise.all([path, `${path}.current`, ...(await rotatedLogs(path))].map((f) => rm(f, { force: true })));

@@ -76,7 +76,7 @@ import type { Change } from '../../core/snapshots/types.ts';
 import type { EventSink } from '../../core/events/bus.ts';
 import { commitContainer } from './container-commit.ts';
 import { archiveOf, exportRootfs, extractInto, locate } from './container-fs.ts';
-import { type RotateOptions, readLogs, rotateLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
+import { type RotateOptions, readLogs, rotateLog, rotationsIdle, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
 import {
   DEFAULT_LOG_CAP,
@@ -1121,6 +1121,9 @@ export class ContainerService implements ContainersApi {
     await this.#o.rootfs.remove(id);
     if (rec.hostConfig.StorageOpt?.size) await clearQuota(this.#o.dataRoot, quotaProjectOf(id));
     await this.#o.runtime.clearExit(id);
+    // No log rotation may link or rename files in the directory while it is being removed.
+    this.#unwatchLog(id);
+    await rotationsIdle(join(dir, 'container.log'));
     await rm(dir, { recursive: true, force: true });
     this.#o.store.delete(id);
     if (volumes) {
