@@ -98,7 +98,11 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   const cgroups = detectCgroups();
   for (const w of cgroups.warnings) log.warn(w);
 
-  const db = openDb(join(root, 'berth.db'));
+  const db = openDb(join(root, 'berth.db'), {
+    ballastPath: join(root, 'ballast'),
+    onBallastReleased: () =>
+      log.warn('the data root is full: released the ballast file so that records can still be written'),
+  });
   const events = createEventBus();
   const store = new ContainerStore(db);
   const content = await openContentStore(root);

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, type FSWatcher, watch } from 'node:fs';
-import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
@@ -357,6 +357,7 @@ export class ContainerService implements ContainersApi {
       await this.#o.runtime.kill(id, 'KILL', true).catch(() => {});
       await this.#o.runtime.delete(id).catch(() => {});
     }
+    await this.#removeOrphanDirs(known);
     for (const rec of this.#o.store.all()) {
       if (!(await this.#hasRootfs(rec.id))) {
         await this.#repairMissingRootfs(rec);
@@ -379,6 +380,24 @@ export class ContainerService implements ContainersApi {
         this.#startHealth(still, false);
         this.#watchLog(still.id, logSettings(still.hostConfig.LogConfig));
       }
+    }
+  }
+
+  /**
+   * A create records the container last, so a crash during one leaves a
+   * directory and a writable layer that no record knows: both are removed.
+   */
+  async #removeOrphanDirs(known: Set<string>): Promise<void> {
+    const root = join(this.#o.dataRoot, 'containers');
+    const entries = await readdir(root).catch(() => [] as string[]);
+    for (const id of entries) {
+      if (known.has(id) || !/^[0-9a-f]{64}$/.test(id)) continue;
+      this.#log('warn', 'removing the files of a container that has no record (an interrupted create)', { id });
+      await this.#releaseTask(id);
+      await this.#o.rootfs.remove(id).catch((err) => {
+        if (!(err instanceof BerthError && err.code === 'not-found')) throw err;
+      });
+      await rm(join(root, id), { recursive: true, force: true });
     }
   }
 
