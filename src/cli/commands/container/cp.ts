@@ -9,6 +9,7 @@ import { lstatSync, statSync } from 'node:fs';
 import { basename, dirname, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { type ParsedArgs, UsageError } from '../../argv.ts';
+import { streamToStdout } from '../../binary-out.ts';
 import type { CommandContext, CommandSpec } from '../../command.ts';
 
 export const spec: CommandSpec = {
@@ -46,7 +47,7 @@ export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<numbe
     }
     const { stat, tar } = await engine.containers.getArchive(src.container, path);
     if (destArg === '-') {
-      for await (const chunk of tar) await write(ctx, chunk);
+      await streamToStdout(ctx, tar);
       return 0;
     }
     // Into an existing directory: keep the name; else the destination names the copy.
@@ -124,11 +125,4 @@ async function runTar(args: string[], input: AsyncIterable<Uint8Array>): Promise
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   Readable.from(input).pipe(child.stdin);
   if ((await exited) !== 0) throw new UsageError('tar failed writing the copy');
-}
-
-function write(ctx: CommandContext, chunk: Uint8Array): Promise<void> {
-  return new Promise((resolve) => {
-    if (ctx.stdout.write(chunk)) resolve();
-    else (ctx.stdout as unknown as NodeJS.WritableStream).once('drain', () => resolve());
-  });
 }

@@ -2,6 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { type ParsedArgs, UsageError } from '../../argv.ts';
+import { streamToStdout } from '../../binary-out.ts';
 import type { CommandContext, CommandSpec } from '../../command.ts';
 
 export const spec: CommandSpec = {
@@ -20,13 +21,6 @@ export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<numbe
   const engine = await ctx.engine();
   const tar = await engine.containers.export(p.args[0]!);
   if (output) await pipeline(tar, createWriteStream(output));
-  else for await (const chunk of tar) await write(ctx, chunk);
+  else await streamToStdout(ctx, tar);
   return 0;
-}
-
-function write(ctx: CommandContext, chunk: Uint8Array): Promise<void> {
-  return new Promise((resolve) => {
-    if (ctx.stdout.write(chunk)) resolve();
-    else (ctx.stdout as unknown as NodeJS.WritableStream).once('drain', () => resolve());
-  });
 }
