@@ -427,6 +427,22 @@ export class VolumeService {
     } catch {}
     for (const e of entries) {
       if (recs.has(e.name)) continue;
+      if (e.isDirectory() && NAME_RE.test(e.name) && this.#o.referencedBy(e.name).length > 0) {
+        // Containers still mount it: the data is what matters, so the record is made again.
+        note(e.name, 'data without a volume record, used by containers', 'record made again');
+        if (opts.repair) {
+          await mkdir(this.dataPath(e.name), { recursive: true, mode: 0o755 });
+          this.#put({
+            name: e.name,
+            driver: 'local',
+            createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+            labels: {},
+            options: {},
+            state: 'ready',
+          });
+        }
+        continue;
+      }
       note(e.name, 'data without a volume record', 'data removed');
       if (!opts.repair) continue;
       const dir = join(this.#root, e.name);
