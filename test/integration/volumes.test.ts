@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
+import { mountsUnder, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
 let d: TestDaemon;
 let scratch: string;
@@ -116,6 +116,28 @@ test('local driver options: a tmpfs volume with a size, a bind of a host directo
   ok(d.docker(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=2m', 'scratchvol']));
   const df = ok(d.docker(['run', '--rm', '-v', 'scratchvol:/t', 'busybox', 'sh', '-c', 'df -k /t | tail -1']));
   assert.match(df, /^tmpfs\s+2048\s/);
+  ok(
+    d.docker([
+      'run',
+      '-d',
+      '--name',
+      'tmpuser',
+      '-v',
+      'scratchvol:/t',
+      'busybox',
+      'sh',
+      '-c',
+      'echo kept > /t/f; sleep 60',
+    ]),
+  );
+  assert.equal(ok(d.docker(['run', '--rm', '-v', 'scratchvol:/t', 'busybox', 'cat', '/t/f'])), 'kept\n');
+  ok(d.docker(['rm', '-f', 'tmpuser']));
+  assert.deepEqual(mountsUnder(join(d.dataRoot, 'volumes')), [], 'the last user gone, the tmpfs is unmounted');
+  assert.equal(
+    ok(d.docker(['run', '--rm', '-v', 'scratchvol:/t', 'busybox', 'ls', '/t'])),
+    '',
+    'its content went with it',
+  );
   const host = join(scratch, 'bound');
   mkdirSync(host);
   writeFileSync(join(host, 'hello'), 'from host\n');
