@@ -14,6 +14,7 @@ import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
+import { diskUsage } from '../engine/local/disk-usage.ts';
 import { createVolumesApi } from '../engine/local/volumes.ts';
 import { VolumeService } from '../core/volumes/service.ts';
 import { ContainerStore } from '../core/containers/store.ts';
@@ -121,6 +122,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       remove: (key) => snapshotter.remove(key),
       diff: (key) => snapshotter.diff(key),
       changes: (key) => snapshotter.changes(key),
+      usage: (key) => snapshotter.usage(key),
     },
     events,
     log: (level, msg, fields) => log[level](msg, fields),
@@ -147,6 +149,12 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
       events,
+      diskUsage: () =>
+        diskUsage({
+          containers,
+          images: imagesApi,
+          imageLayers: async () => (await images.list()).map((i) => ({ id: i.id, layers: i.layers })),
+        }),
       checkers: [
         async (opts) =>
           (await volumes.check(opts)).map((f) => ({

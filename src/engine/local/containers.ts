@@ -14,8 +14,10 @@ import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
+  ArchiveStream,
   AttachOptions,
   CommitOptions,
+  ContainerChange,
   ContainerConfig,
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -29,11 +31,15 @@ import type {
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
+  Filters,
   HostConfig,
   IoSession,
   LogsOptions,
   OutputChunk,
   OutputStream,
+  PathStat,
+  PruneReport,
+  PutArchiveOptions,
   RemoveOptions,
   ResizeOptions,
   StatsOptions,
@@ -62,6 +68,7 @@ import type { AttachConnection } from '../../core/runtime/attach.ts';
 import type { Change } from '../../core/snapshots/types.ts';
 import type { EventSink } from '../../core/events/bus.ts';
 import { commitContainer } from './container-commit.ts';
+import { archiveOf, exportRootfs, extractInto, locate } from './container-fs.ts';
 import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
 import {
@@ -80,7 +87,7 @@ import { checkResources, ociResources, RESOURCE_KEYS } from './container-resourc
 import { networkStats, type PreviousSample, stoppedStats, toDockerStats } from './container-stats.ts';
 import { top as psTop } from './container-top.ts';
 import { blockDevice, namespacePlan, resourceHost } from './container-process.ts';
-import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
+import { matchesFilters, mountPoints, pruneFilter, summarize, validateFilters } from './container-view.ts';
 import { mkdirInRoot, pathInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
 import type { SpecMount } from '../../core/containers/mounts.ts';
 import { ANONYMOUS_LABEL, type VolumeService } from '../../core/volumes/service.ts';
@@ -117,6 +124,8 @@ export interface RootfsPort {
   diff(key: string): AsyncIterable<Uint8Array>;
   /** The snapshot's changes over its image (Snapshotter.changes). */
   changes(key: string): Promise<Change[]>;
+  /** Disk use of the snapshot's own layer (Snapshotter.usage). */
+  usage(key: string): Promise<{ size: number }>;
 }
 
 export interface ContainerServiceOptions {
@@ -455,7 +464,11 @@ export class ContainerService implements ContainersApi {
     if (!all) recs = recs.filter((r) => isRunning(r.state.status));
     recs = recs.filter((r) => matchesFilters(r, filters));
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return recs.map((r) => summarize(r, this.#volumesRoot()));
+    const rows = recs.map((r) => summarize(r, this.#volumesRoot()));
+    if (opts.size) {
+      for (const row of rows) row.SizeRw = (await this.#o.rootfs.usage(row.Id).catch(() => ({ size: 0 }))).size;
+    }
+    return rows;
   }
 
   async inspect(ref: string): Promise<ContainerInspect> {
@@ -1378,6 +1391,159 @@ export class ContainerService implements ContainersApi {
     });
   }
 
+  // ---- rename / files / prune ----------------------------------------------------
+
+  async rename(ref: string, name: string): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    if (!name) throw invalidArgument('Neither old nor new names may be empty');
+    const newName = validateName(name);
+    if (newName === rec.name) {
+      throw invalidArgument('Renaming a container with the same name as its current name');
+    }
+    await this.#lock.run(rec.id, async () => {
+      const oldName = rec.name;
+      this.#o.store.rename(rec.id, newName);
+      this.#event('rename', this.#o.store.get(rec.id), { oldName: `/${oldName}` });
+    });
+  }
+
+  async changes(ref: string): Promise<ContainerChange[]> {
+    const rec = this.#o.store.get(ref);
+    return (await this.#o.rootfs.changes(rec.id)).map((c) => ({ Path: c.path, Kind: c.kind }));
+  }
+
+  /**
+   * The container's root filesystem for a file operation: a running one is
+   * frozen (no process can swap a path component while berth resolves and
+   * uses it) until `release`; a stopped one is mounted for the operation and
+   * kept from starting (its lock is held) until `release`.
+   */
+  async #openRootfs(
+    ref: string,
+    opts: { freeze: boolean },
+  ): Promise<{ rec: ContainerRecord; root: string; release(): Promise<void> }> {
+    const id = this.#o.store.get(ref).id;
+    let unlock!: () => void;
+    const held = new Promise<void>((r) => {
+      unlock = r;
+    });
+    await new Promise<void>((entered) => {
+      void this.#lock.run(id, () => {
+        entered();
+        return held;
+      });
+    });
+    const rec = this.#o.store.get(id);
+    const root = join(this.#dir(id), 'rootfs');
+    let frozen = false;
+    let mounted = false;
+    try {
+      if (isRunning(rec.state.status)) {
+        if (opts.freeze && rec.state.status === 'running') {
+          await this.#o.runtime.pause(id);
+          frozen = true;
+        }
+        unlock(); // exits and stops go on; a frozen task stays put until thawed
+      } else if (!(await isMounted(root))) {
+        await mount(await this.#o.rootfs.mounts(id), root);
+        mounted = true;
+      }
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+    let released = false;
+    return {
+      rec,
+      root,
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          if (frozen)
+            await this.#o.runtime
+              .resume(id)
+              .catch((err) => this.#log('warn', 'resume failed', { id, err: String(err) }));
+          if (mounted) await unmount(root);
+        } finally {
+          unlock();
+        }
+      },
+    };
+  }
+
+  async statPath(ref: string, path: string): Promise<PathStat> {
+    const fs = await this.#openRootfs(ref, { freeze: true });
+    try {
+      return (await locate(fs.root, path)).stat;
+    } finally {
+      await fs.release();
+    }
+  }
+
+  async getArchive(ref: string, path: string): Promise<ArchiveStream> {
+    const fs = await this.#openRootfs(ref, { freeze: true });
+    let located: Awaited<ReturnType<typeof locate>>;
+    try {
+      located = await locate(fs.root, path);
+    } catch (err) {
+      await fs.release();
+      throw err;
+    }
+    this.#event('archive-path', fs.rec, { path: located.path });
+    return { stat: located.stat, tar: releasing(archiveOf(located), fs.release) };
+  }
+
+  async putArchive(ref: string, opts: PutArchiveOptions): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    if (rec.hostConfig.ReadonlyRootfs) throw new BerthError('forbidden', 'container rootfs is marked read-only');
+    const fs = await this.#openRootfs(ref, { freeze: true });
+    try {
+      await extractInto(fs.root, opts);
+    } finally {
+      await fs.release();
+    }
+    this.#event('extract-to-dir', fs.rec, { path: opts.path });
+  }
+
+  async export(ref: string): Promise<AsyncIterable<Uint8Array>> {
+    const fs = await this.#openRootfs(ref, { freeze: false });
+    this.#event('export', fs.rec);
+    try {
+      return releasing(await exportRootfs(fs.root), fs.release);
+    } catch (err) {
+      await fs.release();
+      throw err;
+    }
+  }
+
+  async prune(opts: { filters?: Filters } = {}): Promise<PruneReport> {
+    const match = pruneFilter(opts.filters ?? {}, Date.now());
+    const report: PruneReport = { ContainersDeleted: [], SpaceReclaimed: 0 };
+    for (const rec of this.#o.store.all()) {
+      if (isRunning(rec.state.status) || !match(rec)) continue;
+      const size = (await this.#o.rootfs.usage(rec.id).catch(() => ({ size: 0 }))).size;
+      try {
+        await this.#lock.run(rec.id, async () => {
+          const cur = this.#o.store.find(rec.id);
+          if (!cur || isRunning(cur.state.status)) return;
+          await this.#removeLocked(rec.id);
+          report.ContainersDeleted.push(rec.id);
+          report.SpaceReclaimed += size;
+        });
+      } catch (err) {
+        this.#log('warn', 'prune: remove failed', { id: rec.id, err: String(err) });
+      }
+    }
+    this.#o.events?.publish({
+      type: 'container',
+      action: 'prune',
+      id: '',
+      attributes: { reclaimed: String(report.SpaceReclaimed) },
+    });
+    return report;
+  }
+
   /** For the image service: is any container using this image? */
   imageInUse(imageId: string): ContainerRecord | undefined {
     return this.#o.store.usesImage(imageId);
@@ -1385,6 +1551,15 @@ export class ContainerService implements ContainersApi {
 }
 
 // ---- helpers (pure or nearly) ---------------------------------------------------
+
+/** Runs `release` once `src` is consumed, fails or is abandoned. */
+async function* releasing(src: AsyncIterable<Uint8Array>, release: () => Promise<void>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* src;
+  } finally {
+    await release();
+  }
+}
 
 /** The daemon's default ulimits under the container's own (a container's limit of the same name wins). */
 export function withDefaultUlimits<T extends { Name: string }>(own: T[], defaults: T[]): T[] {

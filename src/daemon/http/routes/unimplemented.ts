@@ -7,7 +7,6 @@ import { BerthError } from '../../../lib/errors.ts';
 import type { HttpMethod, Route } from '../router.ts';
 
 const endpoints: [HttpMethod, string][] = [
-  ['GET', '/system/df'],
   ['POST', '/auth'],
   ['POST', '/session'],
   ['POST', '/build'],
@@ -20,13 +19,6 @@ const endpoints: [HttpMethod, string][] = [
   ['DELETE', '/networks/{id*}'],
   ['POST', '/networks/{id*}/connect'],
   ['POST', '/networks/{id*}/disconnect'],
-  ['POST', '/containers/prune'],
-  ['GET', '/containers/{id*}/changes'],
-  ['GET', '/containers/{id*}/export'],
-  ['GET', '/containers/{id*}/archive'],
-  ['HEAD', '/containers/{id*}/archive'],
-  ['PUT', '/containers/{id*}/archive'],
-  ['POST', '/containers/{id*}/rename'],
   ['POST', '/images/create'],
   ['POST', '/images/load'],
   ['POST', '/images/prune'],
