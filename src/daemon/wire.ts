@@ -15,7 +15,7 @@ import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
 import { diskUsage } from '../engine/local/disk-usage.ts';
-import { createVolumesApi } from '../engine/local/volumes.ts';
+import { createVolumesApi, volumeUsage } from '../engine/local/volumes.ts';
 import { VolumeService } from '../core/volumes/service.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
@@ -139,6 +139,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   }
   await containers.startByPolicy();
   const imagesApi = createImagesApi({ images, snapshotter, events });
+  const volumeDeps = { volumes, usedBy: (name: string) => store.usingVolume(name) };
   const engine: Engine = {
     system: createSystemApi({
       id: engineId(root),
@@ -154,6 +155,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
           containers,
           images: imagesApi,
           imageLayers: async () => (await images.list()).map((i) => ({ id: i.id, layers: i.layers })),
+          volumes: () => volumeUsage(volumeDeps),
         }),
       checkers: [
         async (opts) =>
@@ -168,7 +170,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     containers,
     exec: containers.execApi(),
     images: imagesApi,
-    volumes: createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) }),
+    volumes: createVolumesApi(volumeDeps),
   };
   return {
     engine,

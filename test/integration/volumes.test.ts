@@ -440,3 +440,37 @@ test('read-only root, tmpfs size and mode, devices, device cgroup rules and the 
   ];
   assert.deepEqual(devs, [...expected, 'tty', 'urandom', 'zero'], 'only the minimal /dev, no host device');
 });
+
+test('system df -v shows each volume with its size and links; system prune --volumes removes unused ones', () => {
+  ok(
+    d.docker([
+      'run',
+      '--name',
+      'dfuser',
+      '-v',
+      'dfvol:/v',
+      '-v',
+      '/anon',
+      'busybox',
+      'sh',
+      '-c',
+      'printf 12345 > /v/f',
+    ]),
+  );
+  for (const cli of [d.docker, d.berth]) {
+    const out = ok(cli(['system', 'df', '-v']));
+    assert.match(out, /Local Volumes space usage:\n\nVOLUME NAME\s+LINKS\s+SIZE\n/);
+    assert.match(out, /^dfvol\s+1\s+5B$/m);
+    assert.match(out, /^dfuser|dfuser$/m);
+    assert.match(ok(cli(['system', 'df'])), /^Local Volumes\s+\d+\s+\d+\s+/m);
+  }
+  const anon = JSON.parse(ok(d.docker(['inspect', '--format', '{{json .Mounts}}', 'dfuser']))).find(
+    (m: { Destination: string }) => m.Destination === '/anon',
+  ).Name;
+  const pruned = ok(d.berth(['system', 'prune', '-f', '--volumes']));
+  assert.match(pruned, /Deleted Containers:\n[0-9a-f]{64}\n/);
+  assert.match(pruned, new RegExp(`Deleted Volumes:\\n${anon}\\n`));
+  assert.ok(volumeNames().includes('dfvol'), 'a named volume survives a prune without -a');
+  assert.match(ok(d.berth(['system', 'prune', '-af', '--volumes'])), /Deleted Volumes:\n(.*\n)*dfvol\n/);
+  assert.ok(!volumeNames().includes('dfvol'));
+});
