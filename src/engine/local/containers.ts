@@ -52,7 +52,14 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
-import { type CgroupLayout, cgroupPids, oomKills, sampleCgroup, systemCpuUsage } from '../../host/cgroups.ts';
+import {
+  type CgroupLayout,
+  cgroupPids,
+  oomKills,
+  removeCgroup,
+  sampleCgroup,
+  systemCpuUsage,
+} from '../../host/cgroups.ts';
 import { buildOciSpec, type ContainerSpec, capabilities } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
@@ -190,6 +197,11 @@ function seccompKey(seccomp: unknown): string {
 }
 
 /** Whether a container that just exited is to be restarted by its restart policy. */
+/** The container's cgroup, relative to each hierarchy's root. */
+export function cgroupPathOf(id: string): string {
+  return `/berth/${id}`;
+}
+
 export function shouldRestart(rec: ContainerRecord): boolean {
   const policy = rec.hostConfig.RestartPolicy;
   if (rec.manuallyStopped || !policy?.Name) return false;
@@ -279,6 +291,10 @@ export class ContainerService implements ContainersApi {
       await this.#o.runtime.delete(id).catch(() => {});
     }
     for (const rec of this.#o.store.all()) {
+      if (!(await this.#hasRootfs(rec.id))) {
+        await this.#repairMissingRootfs(rec);
+        continue;
+      }
       if (!isRunning(rec.state.status)) {
         // A crash between creating a task and recording it leaves a task or a
         // mount behind a record that says it is not running: undo them.
@@ -294,12 +310,47 @@ export class ContainerService implements ContainersApi {
     }
   }
 
-  /** At daemon start, as Docker: `always` and `unless-stopped` containers that are not running are started. */
+  async #hasRootfs(id: string): Promise<boolean> {
+    try {
+      await this.#o.rootfs.mounts(id);
+      return true;
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'not-found') return false;
+      throw err;
+    }
+  }
+
+  /**
+   * A record without its writable layer. Never started: a create that died
+   * before answering (the client never got an ID), so it is undone whole.
+   * Started before: its files are lost; it is kept as `dead` so that the
+   * user sees what happened and can remove it.
+   */
+  async #repairMissingRootfs(rec: ContainerRecord): Promise<void> {
+    if (rec.state.startedAt === ZERO_TIME && rec.state.status === 'created') {
+      this.#log('warn', 'removing a container whose create did not finish', { id: rec.id });
+      await this.#releaseTask(rec.id);
+      await rm(this.#dir(rec.id), { recursive: true, force: true });
+      this.#o.store.delete(rec.id);
+      return;
+    }
+    this.#log('error', 'container rootfs is missing; marking it dead', { id: rec.id });
+    await this.#releaseTask(rec.id);
+    rec.state = { ...rec.state, status: 'dead', pid: 0, conmonPid: 0, error: 'container rootfs is missing' };
+    this.#o.store.update(rec);
+  }
+
+  /**
+   * At daemon start, as Docker: `always` containers that are not running are
+   * started even when they were stopped by hand (Docker's documented
+   * behaviour: a manual stop holds only until the daemon restarts);
+   * `unless-stopped` ones unless they were stopped by hand.
+   */
   async startByPolicy(): Promise<void> {
     for (const rec of this.#o.store.all()) {
       const name = rec.hostConfig.RestartPolicy?.Name;
-      if (isRunning(rec.state.status) || rec.manuallyStopped || (name !== 'always' && name !== 'unless-stopped'))
-        continue;
+      if (isRunning(rec.state.status)) continue;
+      if (name !== 'always' && (name !== 'unless-stopped' || rec.manuallyStopped)) continue;
       await this.start(rec.id).catch((err) =>
         this.#log('warn', 'restart at start-up failed', { id: rec.id, err: String(err) }),
       );
@@ -620,7 +671,7 @@ export class ContainerService implements ContainersApi {
         hostCaps: this.#o.hostCaps,
         capAdd: rec.hostConfig.CapAdd ?? undefined,
         capDrop: rec.hostConfig.CapDrop ?? undefined,
-        cgroupsPath: `/berth/${id}`,
+        cgroupsPath: cgroupPathOf(id),
         cgroupV2: this.#o.cgroups.version === '2',
         resources: ociResources(rec.hostConfig, blockDevice),
         shmSize: rec.hostConfig.ShmSize,
@@ -795,7 +846,7 @@ export class ContainerService implements ContainersApi {
       // no exit recorded and conmon alive, the task still runs.
       if (!exit && (await this.#o.runtime.conmonAlive(cur.state.conmonPid))) return;
       // The cgroup is still there (the runtime's delete removes it): did the OOM killer strike?
-      const oomKilled = (await oomKills(this.#o.cgroups, `/berth/${id}`).catch(() => 0)) > 0;
+      const oomKilled = (await oomKills(this.#o.cgroups, cgroupPathOf(id)).catch(() => 0)) > 0;
       cur.state = {
         ...cur.state,
         oomKilled,
@@ -843,11 +894,10 @@ export class ContainerService implements ContainersApi {
             m ? unmount(shm).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
           )
         : undefined,
-      this.#o.runtime.hasState(id)
-        ? this.#o.runtime
-            .delete(id)
-            .catch((err) => this.#log('warn', 'runtime delete failed', { id, err: String(err) }))
-        : undefined,
+      this.#o.runtime.delete(id).catch((err) => this.#log('warn', 'runtime delete failed', { id, err: String(err) })),
+      removeCgroup(cgroupPathOf(id)).catch((err) =>
+        this.#log('warn', 'cgroup removal failed', { id, err: String(err) }),
+      ),
       isMounted(rootfs).then((m) =>
         m ? unmount(rootfs).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
       ),
@@ -940,7 +990,14 @@ export class ContainerService implements ContainersApi {
     const rec = this.#o.store.get(ref);
     const sig = parseSignal(opts.signal || 'SIGKILL');
     if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
-    await this.#o.runtime.kill(rec.id, sig);
+    try {
+      await this.#o.runtime.kill(rec.id, sig);
+    } catch (err) {
+      // The task ended under us (its exit not yet recorded): record it, answer as Docker does.
+      if (!(err instanceof BerthError && err.code === 'conflict')) throw err;
+      await this.#checkExit(rec);
+      throw conflict(`Container ${rec.id} is not running`);
+    }
     this.#event('kill', rec, { signal: String(sig) });
     // A frozen process handles no signal: as Docker, a kill of a paused container thaws it.
     await this.#thaw(rec.id);
@@ -1090,7 +1147,7 @@ export class ContainerService implements ContainersApi {
   // ---- update / pause / top / stats -----------------------------------------------
 
   #cgroupPath(id: string): string {
-    return `/berth/${id}`;
+    return cgroupPathOf(id);
   }
 
   update(ref: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse> {
