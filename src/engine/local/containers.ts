@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
@@ -282,6 +282,15 @@ export class ContainerService implements ContainersApi {
     for (const rec of this.#o.store.all()) {
       if (!isRunning(rec.state.status)) continue;
       for (const m of rec.mounts ?? []) if (m.type === 'volume') this.#o.volumes.markInUse(m.source, rec.id);
+    }
+    // A create records its container last, once everything else exists: a directory (and a writable
+    // layer) without a record is a create that died part way. Nobody got its ID; undo it.
+    for (const id of await readdir(join(this.#o.dataRoot, 'containers')).catch(() => [] as string[])) {
+      if (known.has(id) || !/^[0-9a-f]{64}$/.test(id)) continue;
+      this.#log('warn', 'removing what a create that did not finish left', { id });
+      await this.#releaseTaskMounts(id);
+      await this.#o.rootfs.remove(id).catch(() => {});
+      await rm(this.#dir(id), { recursive: true, force: true });
     }
     // Tasks whose record is gone (a crash during rm) are debris: kill and delete them.
     for (const id of await this.#o.runtime.listStates()) {
