@@ -8,11 +8,18 @@
  *    berthd's PSS growth, divided by the number of containers.
  * 3. `stats --no-stream` over 50 running containers (berth CLI, and the API
  *    calls alone) against one `cat` of the same cgroup files (target ≤ 60 ms).
+ * 4. `ps -a` with 500 containers (created, 20 running): the berth CLI, the
+ *    docker CLI and the API call alone, against `berth version` (the CLI's
+ *    start-up and one round trip) as the floor (target ≤ 60 ms).
+ * 5. Builds (bench/build.ts): a cached rebuild against packing the context,
+ *    a cold build against the same steps run by sh on the host.
+ * BENCH_ONLY=run|stats|ps|build runs one section.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemonWithBusybox } from '../test/helpers/daemon.ts';
+import { benchBuild } from './build.ts';
 import { type SeccompProfile, seccompFor } from '../src/core/containers/seccomp.ts';
 import { DEFAULT_CAPS } from '../src/core/containers/spec.ts';
 import { release } from 'node:os';
@@ -131,10 +138,76 @@ async function benchStats(): Promise<void> {
   for (const id of ids) d.berth(['rm', '-f', id]);
 }
 
+const PS_N = Number(process.env.BENCH_PS ?? 500);
+const PS_RUNNING = 20;
+
+/** `ps -a` over PS_N containers, PS_RUNNING of them running. */
+async function benchPs(): Promise<void> {
+  const ids: string[] = [];
+  for (let i = 0; i < PS_N; i += 25) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(25, PS_N - i) }, (_, j) =>
+        d.api('POST', `/containers/create?name=ps-bench-${i + j}`, {
+          Image: 'busybox',
+          Cmd: ['sleep', '3600'],
+          Labels: { bench: 'ps', n: String(i + j) },
+        }),
+      ),
+    );
+    for (const r of batch) {
+      if (r.status !== 201) throw new Error(`create: ${JSON.stringify(r.body)}`);
+      ids.push((r.body as { Id: string }).Id);
+    }
+  }
+  for (const id of ids.slice(0, PS_RUNNING)) {
+    const r = await d.api('POST', `/containers/${id}/start`);
+    if (r.status !== 204) throw new Error(`start: ${JSON.stringify(r.body)}`);
+  }
+  const cli: number[] = [];
+  const docker: number[] = [];
+  const api: number[] = [];
+  const floor: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    cli.push(
+      timeIt(() => {
+        const r = d.berth(['ps', '-a']);
+        if (r.code !== 0 || r.stdout.split('\n').length < PS_N + 1) throw new Error(`ps: ${r.stderr}`);
+      }),
+    );
+    docker.push(
+      timeIt(() => {
+        const r = d.docker(['ps', '-a']);
+        if (r.code !== 0 || r.stdout.split('\n').length < PS_N + 1) throw new Error(`docker ps: ${r.stderr}`);
+      }),
+    );
+    const t = process.hrtime.bigint();
+    const r = await d.api('GET', '/containers/json?all=1');
+    api.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if ((r.body as unknown[]).length < PS_N) throw new Error('ps API: too few rows');
+    floor.push(
+      timeIt(() => {
+        const v = d.berth(['version']);
+        if (v.code !== 0) throw new Error(v.stderr);
+      }),
+    );
+  }
+  const c = median(cli);
+  const f = median(floor);
+  console.log(
+    `ps -a, ${PS_N} containers (${PS_RUNNING} running)   berth CLI median ${c.toFixed(1)} ms (target ≤ 60; docker ps -a against dockerd ≈ 135)   docker CLI → berthd ${median(docker).toFixed(1)} ms   the API call alone ${median(api).toFixed(1)} ms   floor (berth version) ${f.toFixed(1)} ms   CLI/floor ${(c / f).toFixed(2)}`,
+  );
+  for (let i = 0; i < ids.length; i += 25) {
+    await Promise.all(ids.slice(i, i + 25).map((id) => d.api('DELETE', `/containers/${id}?force=1`)));
+  }
+}
+
 const d = await startDaemonWithBusybox();
 try {
-  if (process.env.BENCH_ONLY !== 'stats') await benchRunAndMemory();
-  await benchStats();
+  const only = process.env.BENCH_ONLY;
+  if (only === undefined || only === 'run') await benchRunAndMemory();
+  if (only === undefined || only === 'stats') await benchStats();
+  if (only === undefined || only === 'ps') await benchPs();
+  if (only === undefined || only === 'build') await benchBuild(d);
 } finally {
   await d.cleanup();
   rmSync(join(d.dir), { recursive: true, force: true });

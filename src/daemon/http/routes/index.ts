@@ -1,6 +1,7 @@
 /** Every route berthd serves, in match order: implemented ones first. */
 import type { Engine } from '../../../engine/engine.ts';
 import type { Route } from '../router.ts';
+import { buildRoutes } from './build.ts';
 import { containerOpsRoutes } from './container-ops.ts';
 import { containerRoutes } from './containers.ts';
 import { eventRoutes } from './events.ts';
@@ -18,6 +19,7 @@ export function allRoutes(engine: Engine): Route[] {
     ...execRoutes(engine),
     ...eventRoutes(engine),
     ...imageRoutes(engine),
+    ...buildRoutes(engine),
     ...volumeRoutes(engine),
     ...unimplementedRoutes(),
   ];
