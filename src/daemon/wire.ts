@@ -21,7 +21,7 @@ import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
 import { diskUsage } from '../engine/local/disk-usage.ts';
-import { createVolumesApi } from '../engine/local/volumes.ts';
+import { createVolumesApi, volumeUsage } from '../engine/local/volumes.ts';
 import { VolumeService } from '../core/volumes/service.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
@@ -167,6 +167,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   }
   await containers.startByPolicy();
   const imagesApi = createImagesApi({ images, snapshotter, events });
+  const volumeDeps = { volumes, usedBy: (name: string) => store.usingVolume(name) };
   const buildWork = await cleanBuildDebris(root, snapshotter);
   const buildApi = createBuildApi({
     images,
@@ -186,7 +187,6 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     platform: hostPlatform(),
     log: (level, msg, fields) => log[level](msg, fields),
   });
-  const volumesApi = createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) });
   const engine: Engine = {
     system: createSystemApi({
       id: engineId(root),
@@ -202,7 +202,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
           containers,
           images: imagesApi,
           imageLayers: async () => (await images.list()).map((i) => ({ id: i.id, layers: i.layers })),
-          volumes: async () => Promise.all(volumes.list().map((v) => volumesApi.inspect(v.name))),
+          volumes: () => volumeUsage(volumeDeps),
         }),
       checkers: [
         async (opts) =>
@@ -218,7 +218,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     exec: containers.execApi(),
     images: imagesApi,
     build: buildApi,
-    volumes: volumesApi,
+    volumes: createVolumesApi(volumeDeps),
   };
   return {
     engine,
