@@ -144,6 +144,8 @@ test('every supported flag lands where the docker CLI puts it', () => {
   assert.deepEqual(body.HostConfig, {
     Binds: ['/a:/b:ro'],
     NetworkMode: 'none',
+    PortBindings: {},
+    PublishAllPorts: false,
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     AutoRemove: true,
     Init: true,

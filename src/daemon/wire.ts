@@ -24,6 +24,8 @@ import { boundingCaps } from '../host/caps.ts';
 import { hardLimits } from '../host/rlimits.ts';
 import { ALL_CAPS } from '../core/containers/spec.ts';
 import { which } from '../host/exec.ts';
+import { DEFAULT_POOLS, NetworkService } from '../core/network/service.ts';
+import { createNetworksApi } from '../engine/local/networks.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Digest } from '../lib/digest.ts';
 import type { DaemonConfig } from './config.ts';
@@ -84,12 +86,22 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     },
   });
   const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
+  const network = new NetworkService({
+    db,
+    prefix: config.network.prefix,
+    defaultBridge: config.network.bridge,
+    ...(config.network.bip ? { bip: config.network.bip } : {}),
+    pools: config.network.pools ?? DEFAULT_POOLS,
+    log: (level, msg, fields) => log[level](msg, fields),
+  });
+  await network.init();
   const containers = new ContainerService({
     dataRoot: root,
     store,
     runtime,
     cgroupV2: cgroups.version === '2',
     initPath: findInit(),
+    network,
     seccomp: loadSeccomp(log),
     hostCaps: boundingCaps(ALL_CAPS),
     hostLimits: hardLimits(),
@@ -107,6 +119,15 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     log: (level, msg, fields) => log[level](msg, fields),
   });
   await containers.recover();
+  await network.reconcile({
+    known: new Set(store.all().map((r) => r.id)),
+    running: new Set(
+      store
+        .all()
+        .filter((r) => r.state.status === 'running')
+        .map((r) => r.id),
+    ),
+  });
   await containers.startByPolicy();
   const imagesApi = createImagesApi({ images, snapshotter });
   const engine: Engine = {
@@ -118,15 +139,18 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       containers: store,
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
+      warnings: () => network.warnings(),
     }),
     containers,
     exec: containers.execApi(),
     images: imagesApi,
+    networks: createNetworksApi({ network, containers, containerName: (id) => store.find(id)?.name ?? '' }),
   };
   return {
     engine,
     async close() {
       containers.close();
+      network.close();
       db.close();
     },
   };

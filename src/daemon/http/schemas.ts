@@ -67,13 +67,75 @@ const hostConfig = obj({
   PidsLimit: nullable(int),
   ShmSize: int,
   LogConfig: obj({ Type: str, Config: map(str) }),
+  PortBindings: nullable(map(nullable(arr(obj({ HostIp: str, HostPort: str }))))),
+  PublishAllPorts: bool,
+  Links: nullable(arr(str)),
+});
+
+const endpointSettings = obj({
+  IPAMConfig: nullable(obj({ IPv4Address: str, IPv6Address: str, LinkLocalIPs: nullable(arr(str)) })),
+  Links: nullable(arr(str)),
+  Aliases: nullable(arr(str)),
+  MacAddress: str,
+  DriverOpts: nullable(map(str)),
+  NetworkID: str,
+  EndpointID: str,
+  Gateway: str,
+  IPAddress: str,
+  IPPrefixLen: int,
+  IPv6Gateway: str,
+  GlobalIPv6Address: str,
+  GlobalIPv6PrefixLen: int,
+  DNSNames: nullable(arr(str)),
+});
+
+/** Body of POST /networks/create. */
+export const networkCreateSchema: Schema = obj({
+  Name: required(str),
+  CheckDuplicate: bool,
+  Driver: str,
+  Scope: str,
+  Internal: bool,
+  Attachable: bool,
+  Ingress: bool,
+  ConfigOnly: bool,
+  EnableIPv4: bool,
+  EnableIPv6: bool,
+  IPAM: nullable(
+    obj({
+      Driver: str,
+      Config: nullable(arr(obj({ Subnet: str, IPRange: str, Gateway: str, AuxiliaryAddresses: nullable(map(str)) }))),
+      Options: nullable(map(str)),
+    }),
+  ),
+  Options: nullable(map(str)),
+  Labels: nullable(map(str)),
+});
+
+/** Body of POST /networks/{id}/connect. */
+export const networkConnectSchema: Schema = obj({
+  Container: required(str),
+  EndpointConfig: nullable(endpointSettings),
+});
+
+/** Body of POST /networks/{id}/disconnect. */
+export const networkDisconnectSchema: Schema = obj({
+  Container: required(str),
+  Force: bool,
+});
+
+/** Body of POST /containers/{id}/ports (berth extension). */
+export const containerPortsSchema: Schema = obj({
+  Add: nullable(arr(str)),
+  Remove: nullable(arr(str)),
 });
 
 /** Body of POST /containers/create. */
 export const containerCreateSchema: Schema = obj({
   ...containerConfigFields,
   HostConfig: hostConfig,
-  NetworkingConfig: obj({ EndpointsConfig: nullable(map(any)) }),
+  MacAddress: str,
+  NetworkingConfig: obj({ EndpointsConfig: nullable(map(endpointSettings)) }),
 });
 
 const consoleSize = nullable(arr({ type: 'integer', min: 0 }, 2));

@@ -20,12 +20,15 @@ import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
+  ContainerPortsRequest,
   ContainerSummary,
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
   IoSession,
   LogsOptions,
+  NetworkConnectRequest,
+  NetworkSettings,
   OutputChunk,
   OutputStream,
   RemoveOptions,
@@ -64,6 +67,22 @@ import {
 } from './container-config.ts';
 import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
 import { mkdirInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
+import type { ContainerNetworking, NetworkService } from '../../core/network/service.ts';
+import {
+  containerModeTarget,
+  endpointSettings,
+  ownHostsLines,
+  parsePublishSpec,
+  parseUnpublishSpec,
+  portMap,
+  portRequests,
+  requestedEndpoints,
+  resolvBase,
+  summaryPorts,
+  usesBridges,
+  validatePorts,
+} from './container-network.ts';
+import { readFile } from 'node:fs/promises';
 import { closedConnection, deferredConnection, sessionFrom } from './stdio-sessions.ts';
 
 /** What a container needs of its image. */
@@ -106,6 +125,8 @@ export interface ContainerServiceOptions {
   hostLimits?: Record<string, number>;
   /** Path of an init binary for `--init` (catatonit or tini). */
   initPath?: string;
+  /** Networks, endpoints and published ports. */
+  network: NetworkService;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -259,8 +280,17 @@ export class ContainerService implements ContainersApi {
     const name = opts.name ? validateName(opts.name) : store.generateName();
     if (!body.Image) throw invalidArgument('No image specified (Config.Image is empty)');
     const hostConfig = { ...(body.HostConfig ?? {}) };
-    const networkMode = normalizeNetworkMode(hostConfig.NetworkMode);
+    let networkMode = normalizeNetworkMode(hostConfig.NetworkMode);
+    const target = containerModeTarget(networkMode);
+    if (target !== undefined) networkMode = `container:${store.get(target).id}`;
     hostConfig.NetworkMode = networkMode;
+    const endpoints = requestedEndpoints(networkMode, body);
+    const links = (hostConfig.Links ?? []).map((l) => {
+      const [ref = '', alias] = l.split(':');
+      const t = store.get(ref);
+      return `/${t.name}:/${name}/${alias || t.name}`;
+    });
+    if (links.length > 0) hostConfig.Links = links;
     const binds = parseBinds(hostConfig.Binds ?? []);
     validateUlimits(hostConfig.Ulimits ?? [], this.#o.hostLimits ?? {});
     parseSecurityOpts(hostConfig.SecurityOpt ?? []);
@@ -273,6 +303,7 @@ export class ContainerService implements ContainersApi {
     }
     const image = await this.#o.images.resolve(body.Image);
     const config = mergeConfig(image.config, body);
+    const warnings = validatePorts(config, hostConfig, networkMode);
     const id = newContainerId();
     config.Hostname = body.Hostname || (networkMode === 'host' ? hostHostname() : id.slice(0, 12));
     const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
@@ -296,6 +327,8 @@ export class ContainerService implements ContainersApi {
     try {
       store.insert(rec);
       undo.push(async () => store.delete(id));
+      await this.#o.network.attach({ id, name }, endpoints);
+      undo.push(() => this.#o.network.detach(id));
       const dir = this.#dir(id);
       await mkdir(join(dir, 'rootfs'), { recursive: true });
       undo.push(() => rm(dir, { recursive: true, force: true }));
@@ -309,7 +342,7 @@ export class ContainerService implements ContainersApi {
       throw err;
     }
     this.#log('info', 'container created', { id, name });
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   }
 
   // ---- queries ------------------------------------------------------------------
@@ -322,7 +355,14 @@ export class ContainerService implements ContainersApi {
     if (!all) recs = recs.filter((r) => isRunning(r.state.status));
     recs = recs.filter((r) => matchesFilters(r, filters));
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return recs.map(summarize);
+    return recs.map((r) => {
+      const running = isRunning(r.state.status);
+      return {
+        ...summarize(r),
+        Ports: summaryPorts(r.config, this.#o.network.portsOf(r.id), running),
+        NetworkSettings: { Networks: this.#networkSettings(r).Networks },
+      };
+    });
   }
 
   async inspect(ref: string): Promise<ContainerInspect> {
@@ -363,17 +403,100 @@ export class ContainerService implements ContainersApi {
       GraphDriver: { Name: 'overlay2', Data: { MergedDir: join(dir, 'rootfs') } },
       Mounts: mountPoints(rec),
       Config: rec.config,
-      NetworkSettings: {
-        Bridge: '',
-        SandboxID: '',
-        SandboxKey: '',
-        Ports: {},
-        IPAddress: '',
-        Gateway: '',
-        MacAddress: '',
-        Networks: { [rec.hostConfig.NetworkMode ?? 'none']: {} },
-      },
+      NetworkSettings: this.#networkSettings(rec),
     };
+  }
+
+  #networkSettings(rec: ContainerRecord): NetworkSettings {
+    const net = this.#o.network;
+    const running = isRunning(rec.state.status);
+    const networks: NetworkSettings['Networks'] = {};
+    const mode = rec.hostConfig.NetworkMode ?? 'bridge';
+    if (mode === 'host' || mode === 'none') {
+      const n = net.list().find((x) => x.name === mode);
+      if (n) networks[mode] = endpointSettings(n, undefined, rec.id);
+    }
+    for (const e of net.endpointsOf(rec.id)) {
+      const n = net.list().find((x) => x.id === e.networkId);
+      if (n) networks[n.name] = endpointSettings(n, e, rec.id);
+    }
+    const first = Object.values(networks)[0];
+    const primary = networks.bridge;
+    return {
+      Bridge: '',
+      SandboxID: running && usesBridges(mode) ? rec.id : '',
+      SandboxKey: running && rec.state.pid ? `/proc/${rec.state.pid}/ns/net` : '',
+      Ports: portMap(rec.config, net.portsOf(rec.id), running),
+      IPAddress: primary?.IPAddress ?? '',
+      IPPrefixLen: primary?.IPPrefixLen ?? 0,
+      Gateway: primary?.Gateway ?? '',
+      MacAddress: primary?.MacAddress ?? first?.MacAddress ?? '',
+      Networks: networks,
+    };
+  }
+
+  // ---- networking -------------------------------------------------------------
+
+  /** berth extension: publishes or unpublishes ports of a running container. */
+  async ports(ref: string, body: ContainerPortsRequest): Promise<NetworkSettings['Ports']> {
+    const rec = this.#o.store.get(ref);
+    const add = (body.Add ?? []).flatMap(parsePublishSpec);
+    const remove = (body.Remove ?? []).map(parseUnpublishSpec);
+    await this.#lock.run(rec.id, async () => {
+      if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
+      if (remove.length > 0) await this.#o.network.unpublish(rec.id, remove);
+      if (add.length > 0) await this.#o.network.publish(rec.id, add);
+    });
+    return portMap(rec.config, this.#o.network.portsOf(rec.id), true);
+  }
+
+  /** Connects a container to a network; a running one gets its interface at once. */
+  async connectNetwork(networkRef: string, body: NetworkConnectRequest): Promise<void> {
+    const rec = this.#o.store.get(body.Container);
+    const mode = rec.hostConfig.NetworkMode ?? 'bridge';
+    if (!usesBridges(mode)) {
+      throw invalidArgument(
+        `container sharing network namespace with another container or host cannot be connected to any other network`,
+      );
+    }
+    const s = body.EndpointConfig ?? {};
+    await this.#lock.run(rec.id, async () => {
+      const running = isRunning(rec.state.status) && rec.state.pid > 0;
+      await this.#o.network.connect(
+        { id: rec.id, name: rec.name },
+        networkRef,
+        {
+          ...(s.IPAMConfig?.IPv4Address ? { ip: s.IPAMConfig.IPv4Address } : {}),
+          aliases: s.Aliases ?? [],
+          ...(s.MacAddress ? { mac: s.MacAddress } : {}),
+          links: s.Links ?? [],
+        },
+        running ? `/proc/${rec.state.pid}/ns/net` : undefined,
+      );
+    });
+  }
+
+  async disconnectNetwork(networkRef: string, containerRef: string): Promise<void> {
+    const rec = this.#o.store.get(containerRef);
+    await this.#lock.run(rec.id, () => this.#o.network.disconnect(rec.id, networkRef));
+  }
+
+  /** /etc/hosts lines for `--link`s: the linked container's address on a network both are on. */
+  #linkLines(rec: ContainerRecord, net: ContainerNetworking): string[] {
+    const lines: string[] = [];
+    const mine = new Set(net.endpoints.map((e) => e.network.id));
+    for (const link of rec.hostConfig.Links ?? []) {
+      const [target = '', local = ''] = link.split(':');
+      const t = this.#o.store.find(target.replace(/^\//, ''));
+      if (!t) continue;
+      const shared = this.#o.network.endpointsOf(t.id).find((e) => e.lease && mine.has(e.networkId));
+      if (!shared?.lease) continue;
+      const alias = local.split('/').pop() ?? '';
+      lines.push(
+        `${shared.lease.ip}\t${[...new Set([alias, t.config.Hostname ?? '', t.name])].filter(Boolean).join(' ')}`,
+      );
+    }
+    return lines;
   }
 
   // ---- start --------------------------------------------------------------------
@@ -432,7 +555,24 @@ export class ContainerService implements ContainersApi {
       const user = await resolveUser(rootfs, rec.config.User ?? '');
       const cwd = rec.config.WorkingDir || '/';
       await mkdirInRoot(rootfs, cwd);
-      await writeEtcFiles(dir, rec);
+      const mode = rec.hostConfig.NetworkMode ?? 'bridge';
+      let netnsPath: string | undefined;
+      const target = containerModeTarget(mode);
+      if (target !== undefined) {
+        const t = this.#o.store.get(target);
+        if (!isRunning(t.state.status) || !t.state.pid) {
+          throw conflict(`cannot join the network of container ${t.name}: it is not running`);
+        }
+        netnsPath = `/proc/${t.state.pid}/ns/net`;
+      }
+      const net = usesBridges(mode) ? await this.#o.network.prepare(id) : undefined;
+      const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+      await writeEtcFiles(dir, rec, {
+        hostsLines: net
+          ? [...ownHostsLines(net, rec.config.Hostname ?? id.slice(0, 12), rec.name), ...this.#linkLines(rec, net)]
+          : [],
+        resolv: resolvBase(hostResolv, net?.dnsServer, mode === 'host'),
+      });
       const spec = buildOciSpec({
         args: [rec.path, ...rec.args],
         env: rec.config.Env ?? [],
@@ -443,7 +583,7 @@ export class ContainerService implements ContainersApi {
         domainname: rec.config.Domainname,
         rootfs,
         readonlyRootfs: rec.hostConfig.ReadonlyRootfs,
-        network: rec.hostConfig.NetworkMode === 'host' ? { mode: 'host' } : { mode: 'none' },
+        network: mode === 'host' ? { mode: 'host' } : netnsPath ? { mode: 'path', path: netnsPath } : { mode: 'none' },
         etcFiles: { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') },
         binds: parseBinds(rec.hostConfig.Binds ?? []),
         privileged: rec.hostConfig.Privileged,
@@ -486,6 +626,15 @@ export class ContainerService implements ContainersApi {
         const bpf = await runtime.compiledSeccomp(id);
         if (bpf) this.#compiledFilters.set(filterKey, bpf.toString('base64'));
       }
+      if (net) {
+        // The task's namespace exists (crun created it) and its process waits for start: wire it now.
+        try {
+          await this.#o.network.plumb(id, `/proc/${pid}/ns/net`, portRequests(rec.config, rec.hostConfig));
+        } catch (err) {
+          await runtime.kill(id, 'KILL', true).catch(() => {});
+          throw err;
+        }
+      }
       await this.#connectPending(id, dir);
       this.#trackRun(id);
       rec.state = {
@@ -513,6 +662,7 @@ export class ContainerService implements ContainersApi {
       if (rec.state.status !== 'running') {
         await runtime.delete(id).catch(() => {});
         await unmount(rootfs).catch(() => {});
+        await this.#o.network.release(id).catch(() => {});
         rec.state = { ...rec.state, error: e.message, exitCode: exitCodeForStartError(e.message) };
         this.#o.store.update(rec);
         this.#failPending(id);
@@ -606,6 +756,7 @@ export class ContainerService implements ContainersApi {
       isMounted(rootfs).then((m) =>
         m ? unmount(rootfs).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
       ),
+      this.#o.network.release(id).catch((err) => this.#log('warn', 'network release failed', { id, err: String(err) })),
     ]);
   }
 
@@ -718,6 +869,7 @@ export class ContainerService implements ContainersApi {
       throw new BerthError('internal', `cannot remove container ${id}: its root filesystem is still mounted`);
     }
     await this.#o.rootfs.remove(id);
+    await this.#o.network.detach(id);
     await this.#o.runtime.clearExit(id);
     await rm(dir, { recursive: true, force: true });
     this.#o.store.delete(id);

@@ -16,6 +16,8 @@ export interface SystemDeps {
   containers: ContainerStore;
   imageCount: () => Promise<number>;
   debug: boolean;
+  /** More warnings for `info` (e.g. from networking). */
+  warnings?: () => string[];
 }
 
 function goArch(): string {
@@ -115,7 +117,7 @@ export function createSystemApi(d: SystemDeps): SystemApi {
         ServerVersion: BERTH_VERSION,
         DefaultRuntime: d.runtime.name,
         Runtimes: { [d.runtime.name]: { path: d.runtime.path } },
-        Warnings: d.cgroups.warnings,
+        Warnings: [...d.cgroups.warnings, ...(d.warnings?.() ?? [])],
         SecurityOptions: d.cgroups.version === '2' ? ['name=cgroupns'] : [],
         Plugins: { Volume: [], Network: ['host', 'none'], Log: ['k8s-file'] },
       };

@@ -5,7 +5,7 @@
  * defaults and validation are the daemon's.
  */
 import { BerthError } from '../../lib/errors.ts';
-import type { ContainersApi, Engine, ExecApi, ImagesApi, SystemApi } from '../engine.ts';
+import type { ContainersApi, Engine, ExecApi, ImagesApi, NetworksApi, SystemApi } from '../engine.ts';
 import type {
   ContainerCreateResponse,
   ContainerInspect,
@@ -15,6 +15,9 @@ import type {
   ImageDeleteItem,
   ImageInspect,
   ImageSummary,
+  NetworkCreateResponse,
+  NetworkInspect,
+  NetworkPruneResponse,
   SystemInfo,
   VersionInfo,
   WaitResponse,
@@ -177,6 +180,12 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return ioSession({ ...conn, tty });
     },
     resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
+    ports: (id, body) =>
+      json<ContainerInspect['NetworkSettings']['Ports']>({
+        method: 'POST',
+        path: `/containers/${seg(id)}/ports`,
+        body,
+      }),
   };
 
   const exec: ExecApi = {
@@ -218,7 +227,23 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
     bootstrap: (body) => json<ImageInspect>({ method: 'POST', path: '/berth/images/bootstrap', body }),
   };
 
-  return { host: t.address.display, system, containers, exec, images, close: () => t.close() };
+  const networks: NetworksApi = {
+    list: (o = {}) =>
+      json<NetworkInspect[]>({ method: 'GET', path: '/networks', query: { filters: encodeFilters(o.filters) } }),
+    inspect: (id) => json<NetworkInspect>({ method: 'GET', path: `/networks/${seg(id)}` }),
+    create: (body) => json<NetworkCreateResponse>({ method: 'POST', path: '/networks/create', body }),
+    remove: (id) => call({ method: 'DELETE', path: `/networks/${seg(id)}` }),
+    prune: (o = {}) =>
+      json<NetworkPruneResponse>({
+        method: 'POST',
+        path: '/networks/prune',
+        query: { filters: encodeFilters(o.filters) },
+      }),
+    connect: (id, body) => call({ method: 'POST', path: `/networks/${seg(id)}/connect`, body }),
+    disconnect: (id, body) => call({ method: 'POST', path: `/networks/${seg(id)}/disconnect`, body }),
+  };
+
+  return { host: t.address.display, system, containers, exec, images, networks, close: () => t.close() };
 }
 
 /** Filters as the docker CLI sends them: `{"name":{"web":true}}`; undefined when empty. */

@@ -4,6 +4,7 @@ import type { Route } from '../router.ts';
 import { containerRoutes } from './containers.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
+import { networkRoutes } from './networks.ts';
 import { systemRoutes } from './system.ts';
 import { unimplementedRoutes } from './unimplemented.ts';
 
@@ -13,6 +14,7 @@ export function allRoutes(engine: Engine): Route[] {
     ...containerRoutes(engine),
     ...execRoutes(engine),
     ...imageRoutes(engine),
+    ...networkRoutes(engine),
     ...unimplementedRoutes(),
   ];
 }
