@@ -99,6 +99,17 @@ export function testNet(): TestNet {
   return { prefix, bridge: `${prefix}br0`, bip, pool };
 }
 
+/** A /24 in 10.199.0.0/16 that no host route covers now, for tests that pick a subnet themselves. */
+export function freeSubnet(): { subnet: string; base: string } {
+  const ip = (c: number) => ((10 * 256 + 199) * 256 + c) * 256;
+  let third = 0;
+  const subnet = freeRange(() => {
+    third = randomInt(256);
+    return [`10.199.${third}.0/24`, ip(third), ip(third) + 255];
+  });
+  return { subnet, base: `10.199.${third}` };
+}
+
 /** Removes a test daemon's links and nft table (berthd leaves them for its containers). */
 export function removeTestNet(net: TestNet): void {
   for (const link of readdirSync('/sys/class/net')) {
@@ -166,6 +177,8 @@ export async function startDaemon(): Promise<TestDaemon> {
           socketPath: socket,
           method,
           path,
+          // A fresh connection per call: a pooled keep-alive socket the daemon already closed fails with EPIPE.
+          agent: false,
           headers:
             data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
         },

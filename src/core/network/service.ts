@@ -386,16 +386,6 @@ export class NetworkService {
       let subnet: Cidr;
       if (opts.subnet) {
         subnet = parseCidr(opts.subnet, { strict: true });
-        const clash = others.find((o) => overlaps(o.cidr, subnet));
-        if (clash) {
-          throw new BerthError(
-            'forbidden',
-            `invalid pool request: Pool overlaps with other one on this address space (${opts.subnet} overlaps network ${clash.name})`,
-          );
-        }
-        if (routes.some((r) => overlaps(r, subnet))) {
-          throw new BerthError('forbidden', `subnet ${opts.subnet} overlaps with a route of this host`);
-        }
       } else {
         if (opts.gateway || opts.ipRange) throw invalidArgument('a gateway or an ip-range needs a subnet (--subnet)');
         const c = carveSubnet(this.#o.pools, [...others.map((o) => o.cidr), ...routes]);
@@ -416,6 +406,18 @@ export class NetworkService {
           throw invalidArgument(`ip-range ${opts.ipRange} is not in subnet ${formatCidr(subnet)}`);
         }
         ipRange = formatCidr(r);
+      }
+      if (opts.subnet) {
+        const clash = others.find((o) => overlaps(o.cidr, subnet));
+        if (clash) {
+          throw new BerthError(
+            'forbidden',
+            `invalid pool request: Pool overlaps with other one on this address space (${opts.subnet} overlaps network ${clash.name})`,
+          );
+        }
+        if (routes.some((r) => overlaps(r, subnet))) {
+          throw new BerthError('forbidden', `subnet ${opts.subnet} overlaps with a route of this host`);
+        }
       }
       options['com.docker.network.bridge.name'] ??= bridge;
       const rec = this.#record({
