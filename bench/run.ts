@@ -6,9 +6,11 @@
  *    both medians and their ratio (target ≤ 6).
  * 2. Host memory added per idle detached container: the PSS of its conmon plus
  *    berthd's PSS growth, divided by the number of containers.
+ * 3. `stats --no-stream` over 50 running containers (berth CLI, and the API
+ *    calls alone) against one `cat` of the same cgroup files (target ≤ 60 ms).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemonWithBusybox } from '../test/helpers/daemon.ts';
 import { type SeccompProfile, seccompFor } from '../src/core/containers/seccomp.ts';
@@ -72,8 +74,74 @@ function rawBundle(dir: string, name: string, seccomp: boolean): string {
   return bundle;
 }
 
+const STATS_N = Number(process.env.BENCH_STATS ?? 50);
+
+/** `stats --no-stream` for STATS_N running containers: the CLI, the API calls alone, and a floor. */
+async function benchStats(): Promise<void> {
+  const ids: string[] = [];
+  for (let i = 0; i < STATS_N; i++) {
+    const r = d.berth(['run', '-d', 'busybox', 'sleep', '3600']);
+    if (r.code !== 0) throw new Error(r.stderr);
+    ids.push(r.stdout.trim());
+  }
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const files = ids.flatMap((id) =>
+    v2
+      ? ['memory.current', 'memory.max', 'memory.stat', 'cpu.stat', 'pids.current', 'pids.max', 'io.stat'].map(
+          (f) => `/sys/fs/cgroup/berth/${id}/${f}`,
+        )
+      : [
+          'memory/memory.usage_in_bytes',
+          'memory/memory.limit_in_bytes',
+          'memory/memory.stat',
+          'cpuacct/cpuacct.usage',
+          'cpuacct/cpuacct.usage_percpu',
+          'cpu/cpu.stat',
+          'pids/pids.current',
+          'pids/pids.max',
+          'blkio/blkio.throttle.io_service_bytes_recursive',
+        ].map((f) => `/sys/fs/cgroup/${f.split('/')[0]}/berth/${id}/${f.split('/')[1]}`),
+  );
+  const cli: number[] = [];
+  const api: number[] = [];
+  const floor: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    cli.push(
+      timeIt(() => {
+        const r = d.berth(['stats', '--no-stream']);
+        if (r.code !== 0 || r.stdout.split('\n').length < STATS_N + 1) throw new Error(`stats: ${r.stderr}`);
+      }),
+    );
+    const t = process.hrtime.bigint();
+    await Promise.all(ids.map((id) => d.api('GET', `/containers/${id}/stats?stream=0`)));
+    api.push(Number(process.hrtime.bigint() - t) / 1e6);
+    floor.push(
+      timeIt(() => {
+        const r = spawnSync('cat', files);
+        if (r.status !== 0) throw new Error(String(r.stderr));
+      }),
+    );
+  }
+  const c = median(cli);
+  const a = median(api);
+  const f = median(floor);
+  console.log(
+    `stats --no-stream, ${STATS_N} running containers   berth CLI median ${c.toFixed(1)} ms (target ≤ 60)   ${STATS_N} API calls alone ${a.toFixed(1)} ms   floor (one cat of the same cgroup files) ${f.toFixed(1)} ms   CLI/floor ${(c / f).toFixed(1)}`,
+  );
+  for (const id of ids) d.berth(['rm', '-f', id]);
+}
+
 const d = await startDaemonWithBusybox();
 try {
+  if (process.env.BENCH_ONLY !== 'stats') await benchRunAndMemory();
+  await benchStats();
+} finally {
+  await d.cleanup();
+  rmSync(join(d.dir), { recursive: true, force: true });
+}
+
+/** Sections 1 and 2. */
+async function benchRunAndMemory(): Promise<void> {
   d.berth(['run', '--rm', 'busybox', 'true']); // warm caches
   const bundle = rawBundle(d.dir, 'raw-bundle', false);
   const filtered = rawBundle(d.dir, 'raw-bundle-seccomp', true);
@@ -142,7 +210,4 @@ try {
     `memory per idle container ${(perContainer / 1024).toFixed(2)} MB   (Docker shim ≈ 2.6 MB, Podman conmon ≈ 0.35 MB)`,
   );
   for (const id of ids) d.berth(['rm', '-f', id]);
-} finally {
-  await d.cleanup();
-  rmSync(join(d.dir), { recursive: true, force: true });
 }

@@ -45,6 +45,7 @@ export const GROUPS: readonly CommandGroup[] = [
   { name: 'image', summary: 'Manage images' },
   { name: 'network', summary: 'Manage networks' },
   { name: 'system', summary: 'Manage berth' },
+  { name: 'volume', summary: 'Manage volumes' },
 ];
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -127,6 +128,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/container/attach.ts'),
   },
   {
+    path: ['container', 'commit'],
+    aliases: [['commit']],
+    summary: "Create a new image from a container's changes",
+    load: () => import('./commands/container/commit.ts'),
+  },
+  {
     path: ['container', 'create'],
     aliases: [['create']],
     summary: 'Create a new container',
@@ -181,6 +188,36 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/container/wait.ts'),
   },
   {
+    path: ['container', 'pause'],
+    aliases: [['pause']],
+    summary: 'Pause all processes within one or more containers',
+    load: () => import('./commands/container/pause.ts'),
+  },
+  {
+    path: ['container', 'unpause'],
+    aliases: [['unpause']],
+    summary: 'Unpause all processes within one or more containers',
+    load: () => import('./commands/container/unpause.ts'),
+  },
+  {
+    path: ['container', 'top'],
+    aliases: [['top']],
+    summary: 'Display the running processes of a container',
+    load: () => import('./commands/container/top.ts'),
+  },
+  {
+    path: ['container', 'update'],
+    aliases: [['update']],
+    summary: 'Update configuration of one or more containers',
+    load: () => import('./commands/container/update.ts'),
+  },
+  {
+    path: ['container', 'stats'],
+    aliases: [['stats']],
+    summary: 'Display a live stream of container(s) resource usage statistics',
+    load: () => import('./commands/container/stats.ts'),
+  },
+  {
     path: ['image', 'bootstrap'],
     aliases: [],
     summary: 'Make a base image from the host, offline (berth extension)',
@@ -211,10 +248,52 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/system/inspect.ts'),
   },
   {
+    path: ['system', 'events'],
+    aliases: [['events']],
+    summary: 'Get real time events from the server',
+    load: () => import('./commands/system/events.ts'),
+  },
+  {
     path: ['system', 'info'],
     aliases: [['info']],
     summary: 'Display system-wide information',
     load: () => import('./commands/system/info.ts'),
+  },
+  {
+    path: ['system', 'check'],
+    aliases: [],
+    summary: 'Compare records with the data on disk; --repair fixes what a crash left (berth extension)',
+    load: () => import('./commands/system/check.ts'),
+  },
+  {
+    path: ['volume', 'create'],
+    aliases: [],
+    summary: 'Create a volume',
+    load: () => import('./commands/volume/create.ts'),
+  },
+  {
+    path: ['volume', 'inspect'],
+    aliases: [],
+    summary: 'Display detailed information on one or more volumes',
+    load: () => import('./commands/volume/inspect.ts'),
+  },
+  {
+    path: ['volume', 'ls'],
+    aliases: [['volume', 'list']],
+    summary: 'List volumes',
+    load: () => import('./commands/volume/ls.ts'),
+  },
+  {
+    path: ['volume', 'prune'],
+    aliases: [],
+    summary: 'Remove unused local volumes',
+    load: () => import('./commands/volume/prune.ts'),
+  },
+  {
+    path: ['volume', 'rm'],
+    aliases: [['volume', 'remove']],
+    summary: 'Remove one or more volumes',
+    load: () => import('./commands/volume/rm.ts'),
   },
   {
     path: ['version'],

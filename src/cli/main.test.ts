@@ -44,6 +44,7 @@ function fakeEngine(calls: string[], over: { [K in keyof Engine]?: Partial<Engin
     exec: part('exec', over.exec),
     images: part('images', over.images),
     networks: part('networks', over.networks),
+    volumes: part('volumes', over.volumes),
   };
 }
 

@@ -4,9 +4,11 @@
  * `docker run` against berthd send the same request. Pure: the environment
  * and files are reached through {@link HostAccess}.
  */
-import type { ContainerCreateRequest, ExecCreateRequest, RestartPolicy } from '../engine/types.ts';
+import type { ContainerCreateRequest, ExecCreateRequest, HostConfig, RestartPolicy } from '../engine/types.ts';
 import { type FlagSpec, type ParsedArgs, UsageError } from './argv.ts';
 import { NETWORK_FLAGS, networkFields } from './network-options.ts';
+import { parseDeviceFlag, parseMountFlag, parseStorageOpts, parseTmpfsFlags } from './mount-options.ts';
+import { PROCESS_FLAGS, processConfig, processHostConfig } from './process-options.ts';
 
 /** The flags `create` and `run` share. */
 export const CONTAINER_FLAGS: FlagSpec[] = [
@@ -44,8 +46,20 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   { long: 'security-opt', type: 'list', description: 'Security Options' },
   { long: 'user', short: 'u', type: 'string', description: 'Username or UID (format: "<name|uid>[:<group|gid>]")' },
   { long: 'volume', short: 'v', type: 'list', description: 'Bind mount a volume' },
+  { long: 'mount', type: 'list', description: 'Attach a filesystem mount to the container' },
+  { long: 'tmpfs', type: 'list', description: 'Mount a tmpfs directory' },
+  { long: 'read-only', type: 'bool', description: "Mount the container's root filesystem as read only" },
+  { long: 'volumes-from', type: 'list', description: 'Mount volumes from the specified container(s)' },
+  { long: 'device', type: 'list', description: 'Add a host device to the container' },
+  { long: 'device-cgroup-rule', type: 'list', description: 'Add a rule to the cgroup allowed devices list' },
+  {
+    long: 'storage-opt',
+    type: 'list',
+    description: 'Storage driver options for the container (size=, on xfs with prjquota)',
+  },
   { long: 'workdir', short: 'w', type: 'string', description: 'Working directory inside the container' },
   { long: 'detach-keys', type: 'string', description: 'Override the key sequence for detaching a container' },
+  ...PROCESS_FLAGS,
 ];
 
 /** The flags only `run` has. */
@@ -150,7 +164,9 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
     WorkingDir: p.string('workdir') ?? '',
     Entrypoint: entrypoint,
     Labels: labels,
+    ...processConfig(p),
     HostConfig: {
+      ...processHostConfig(p),
       Binds: binds.length === 0 ? null : binds,
       ...net.HostConfig,
       RestartPolicy: restart,
@@ -160,6 +176,7 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
       ...(p.list('cap-add').length > 0 ? { CapAdd: p.list('cap-add') } : {}),
       ...(p.list('cap-drop').length > 0 ? { CapDrop: p.list('cap-drop') } : {}),
       ...(p.bool('privileged') ? { Privileged: true } : {}),
+      ...mountFields(p),
       ...(p.list('security-opt').length > 0
         ? { SecurityOpt: p.list('security-opt').map((o) => readSecurityOpt(o, host)) }
         : {}),
@@ -168,6 +185,19 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
   };
   const name = p.string('name');
   return { body, name: name === '' ? undefined : name };
+}
+
+/** The HostConfig fields of `--mount`, `--tmpfs`, `--read-only`, `--volumes-from`, `--device*`, `--storage-opt`. */
+function mountFields(p: ParsedArgs): HostConfig {
+  const out: HostConfig = {};
+  if (p.list('mount').length > 0) out.Mounts = p.list('mount').map(parseMountFlag);
+  if (p.list('tmpfs').length > 0) out.Tmpfs = parseTmpfsFlags(p.list('tmpfs'));
+  if (p.bool('read-only')) out.ReadonlyRootfs = true;
+  if (p.list('volumes-from').length > 0) out.VolumesFrom = p.list('volumes-from');
+  if (p.list('device').length > 0) out.Devices = p.list('device').map(parseDeviceFlag);
+  if (p.list('device-cgroup-rule').length > 0) out.DeviceCgroupRules = p.list('device-cgroup-rule');
+  if (p.list('storage-opt').length > 0) out.StorageOpt = parseStorageOpts(p.list('storage-opt'));
+  return out;
 }
 
 /** Docker's `-e` rule: `K=V` as is; `K` takes the value from the environment when set, else stays `K`. */

@@ -83,6 +83,7 @@ describe('daemon configuration', () => {
       logLevel: 'info',
       runtime: 'crun',
       network: { bridge: 'berth0', prefix: 'berth' },
+      defaultUlimits: [],
     });
   });
 
@@ -119,6 +120,7 @@ describe('daemon configuration', () => {
       hosts: ['unix:///run/b/api.sock'],
       'log-level': 'warn',
       'default-runtime': 'runc',
+      'default-ulimits': { nofile: { Name: 'nofile', Soft: 1024, Hard: 2048 } },
     });
     const fromFile = await loadDaemonConfig({ configFile: '/x.json' }, files({ '/x.json': file }));
     assert.deepEqual(fromFile, {
@@ -130,6 +132,7 @@ describe('daemon configuration', () => {
       logLevel: 'warn',
       runtime: 'runc',
       network: { bridge: 'berth0', prefix: 'berth' },
+      defaultUlimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
     });
     const overridden = await loadDaemonConfig(
       { configFile: '/x.json', dataRoot: '/flag', hosts: ['/tmp/f.sock'], logLevel: 'error' },

@@ -27,6 +27,8 @@ export interface DaemonConfig {
   runtime: string;
   /** Networking: the default bridge, its address, pools for new networks, and the host-object prefix. */
   network: NetworkConfig;
+  /** daemon.json `default-ulimits`: every container's limits unless it sets its own of that name. */
+  defaultUlimits: { Name: string; Soft: number; Hard: number }[];
 }
 
 /** Daemon-wide network settings (Docker's `bridge`, `bip`, `default-address-pools`, and berth's `net-prefix`). */
@@ -176,6 +178,7 @@ const fileKeys = [
   'bip',
   'default-address-pools',
   'net-prefix',
+  'default-ulimits',
 ] as const;
 
 /** The config file's settings, checked. */
@@ -190,6 +193,7 @@ export interface DaemonFileConfig {
   bip?: string;
   pools?: { base: string; size: number }[];
   netPrefix?: string;
+  defaultUlimits?: { Name: string; Soft: number; Hard: number }[];
 }
 
 /** Parses and checks daemon.json text; unknown keys are refused, as Docker refuses them. */
@@ -260,7 +264,29 @@ export function parseConfigFile(text: string, file: string): DaemonFileConfig {
     }
     out.pools = (pools as { base: string; size: number }[]).map((p) => ({ base: p.base, size: p.size }));
   }
+  if (obj['default-ulimits'] !== undefined) out.defaultUlimits = parseDefaultUlimits(obj['default-ulimits'], bad);
   return out;
+}
+
+/** `"default-ulimits": {"nofile": {"Name": "nofile", "Soft": 1024, "Hard": 2048}}`, as Docker's daemon.json has it. */
+function parseDefaultUlimits(
+  v: unknown,
+  bad: (key: string, want: string) => never,
+): { Name: string; Soft: number; Hard: number }[] {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('default-ulimits', 'an object');
+  return Object.entries(v as Record<string, unknown>).map(([name, u]) => {
+    const e = (u ?? {}) as Record<string, unknown>;
+    const soft = e.Soft;
+    const hard = e.Hard;
+    if (!Number.isInteger(soft) || !Number.isInteger(hard)) {
+      return bad(`default-ulimits.${name}`, 'an object with integer Soft and Hard');
+    }
+    return {
+      Name: typeof e.Name === 'string' && e.Name !== '' ? e.Name : name,
+      Soft: soft as number,
+      Hard: hard as number,
+    };
+  });
 }
 
 /**
@@ -321,6 +347,7 @@ export async function loadDaemonConfig(flags: DaemonFlags, opts: LoadConfigOptio
       ...((flags.bip ?? file.bip) ? { bip: flags.bip ?? file.bip } : {}),
       ...((flags.pools ?? file.pools) ? { pools: flags.pools ?? file.pools } : {}),
     },
+    defaultUlimits: file.defaultUlimits ?? [],
   };
 }
 

@@ -12,10 +12,14 @@ import { ContainerService, type ContainerServiceOptions } from '../engine/local/
 import type { SeccompProfile } from '../core/containers/seccomp.ts';
 import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
+import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
+import { createVolumesApi } from '../engine/local/volumes.ts';
+import { VolumeService } from '../core/volumes/service.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
 import { openDb } from '../core/db.ts';
+import { createEventBus } from '../core/events/bus.ts';
 import { createImageService } from '../core/images/service.ts';
 import { TaskRuntime } from '../core/runtime/runtime.ts';
 import { openSnapshotter } from '../core/snapshots/overlay.ts';
@@ -73,6 +77,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   for (const w of cgroups.warnings) log.warn(w);
 
   const db = openDb(join(root, 'berth.db'));
+  const events = createEventBus();
   const store = new ContainerStore(db);
   const content = await openContentStore(root);
   const snapshotter = await openSnapshotter({ root, db });
@@ -85,6 +90,14 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       return c ? { containerId: c.id, running: c.state.status === 'running' } : undefined;
     },
   });
+  const volumes = new VolumeService({
+    dataRoot: root,
+    db,
+    referencedBy: (name) => store.usingVolume(name),
+    events,
+    log: (level, msg, fields) => log[level](msg, fields),
+  });
+  validateUlimits(config.defaultUlimits, hardLimits());
   const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
   const network = new NetworkService({
     db,
@@ -99,7 +112,9 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     dataRoot: root,
     store,
     runtime,
-    cgroupV2: cgroups.version === '2',
+    volumes,
+    cgroups,
+    defaultUlimits: config.defaultUlimits,
     initPath: findInit(),
     network,
     seccomp: loadSeccomp(log),
@@ -110,12 +125,16 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
         const r = await images.resolveForContainer(ref);
         return { id: r.id, config: toContainerConfig(r.config.config), chainId: r.chainId ?? '' };
       },
+      commit: (opts) => images.commit(opts),
     },
     rootfs: {
       prepare: (key, parent) => snapshotter.prepare(key, parent ? (parent as Digest) : undefined),
       mounts: (key) => snapshotter.mounts(key),
       remove: (key) => snapshotter.remove(key),
+      diff: (key) => snapshotter.diff(key),
+      changes: (key) => snapshotter.changes(key),
     },
+    events,
     log: (level, msg, fields) => log[level](msg, fields),
   });
   await containers.recover();
@@ -124,12 +143,12 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     running: new Set(
       store
         .all()
-        .filter((r) => r.state.status === 'running')
+        .filter((r) => ['running', 'paused', 'restarting'].includes(r.state.status))
         .map((r) => r.id),
     ),
   });
   await containers.startByPolicy();
-  const imagesApi = createImagesApi({ images, snapshotter });
+  const imagesApi = createImagesApi({ images, snapshotter, events });
   const engine: Engine = {
     system: createSystemApi({
       id: engineId(root),
@@ -140,11 +159,22 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
       warnings: () => network.warnings(),
+      events,
+      checkers: [
+        async (opts) =>
+          (await volumes.check(opts)).map((f) => ({
+            Kind: 'volume',
+            Name: f.volume,
+            Problem: f.problem,
+            Repaired: f.repaired,
+          })),
+      ],
     }),
     containers,
     exec: containers.execApi(),
     images: imagesApi,
     networks: createNetworksApi({ network, containers, containerName: (id) => store.find(id)?.name ?? '' }),
+    volumes: createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) }),
   };
   return {
     engine,

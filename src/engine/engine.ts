@@ -9,12 +9,19 @@
  */
 import type {
   AttachOptions,
+  CommitOptions,
+  EventMessage,
+  EventsOptions,
   ContainerCreateRequest,
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
   ContainerPortsRequest,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateRequest,
+  ContainerUpdateResponse,
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
@@ -36,9 +43,15 @@ import type {
   OutputStream,
   RemoveOptions,
   ResizeOptions,
+  StatsOptions,
   StopOptions,
+  SystemCheckResponse,
   SystemInfo,
   VersionInfo,
+  Volume,
+  VolumeCreateRequest,
+  VolumeListResponse,
+  VolumePruneResponse,
   WaitCondition,
   WaitHandle,
 } from './types.ts';
@@ -47,6 +60,18 @@ export interface SystemApi {
   ping(): Promise<void>;
   version(): Promise<VersionInfo>;
   info(): Promise<SystemInfo>;
+  /**
+   * berth extension: compares records with what is on disk (volumes, and
+   * whatever else registers a checker) and, with `repair`, fixes what a crash
+   * left half done. Reports every finding.
+   */
+  check(opts?: { repair?: boolean }): Promise<SystemCheckResponse>;
+  /**
+   * Events as they happen (and, with `since`, the recorded ones from then),
+   * until `until` or `signal`; filters as Docker's (type, container, image,
+   * event, label, network, volume…), 'invalid-argument' for unknown keys.
+   */
+  events(opts?: EventsOptions): Promise<AsyncIterable<EventMessage>>;
 }
 
 /**
@@ -75,6 +100,26 @@ export interface ContainersApi {
    */
   attach(id: string, opts?: AttachOptions): Promise<IoSession>;
   resize(id: string, opts: ResizeOptions): Promise<void>;
+  /** Changes resource limits (live, on a running container) and the restart policy; returns Docker's warnings. */
+  update(id: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse>;
+  /** Freezes every process of a running container; 'conflict' if not running or already paused. */
+  pause(id: string): Promise<void>;
+  /** Thaws a paused container; 'conflict' if it is not paused. */
+  unpause(id: string): Promise<void>;
+  /** The container's processes as `ps` shows them (`psArgs` default `-ef`); 'conflict' if not running. */
+  top(id: string, opts?: { psArgs?: string }): Promise<ContainerTop>;
+  /**
+   * Resource usage samples: one (`stream: false`) or one a second until
+   * `signal` aborts or the container stops. A stopped container gives one
+   * empty sample, as Docker's.
+   */
+  stats(id: string, opts?: StatsOptions): Promise<AsyncIterable<ContainerStats>>;
+  /**
+   * Makes an image of the container's filesystem changes (one new layer on
+   * its image) and config, with `changes` applied; pauses a running
+   * container while its changes are read unless `pause` is false.
+   */
+  commit(id: string, opts?: CommitOptions): Promise<{ Id: string }>;
   /**
    * berth extension: publishes more ports of a running container or stops
    * publishing some, without a restart; answers the container's port map.
@@ -120,10 +165,30 @@ export interface ImagesApi {
   bootstrap(body: ImageBootstrapRequest): Promise<ImageInspect>;
 }
 
+/**
+ * Volumes of the local driver. Names are Docker's (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`);
+ * a volume any container references (running or not) cannot be removed
+ * ('conflict'). `prune` follows Docker 23+: anonymous volumes only unless the
+ * filter `all=true` is given.
+ */
+export interface VolumesApi {
+  /** Filters: `dangling`, `driver`, `label`, `name`. */
+  list(opts?: { filters?: Filters }): Promise<VolumeListResponse>;
+  /** Returns the existing volume when the name is taken (as Docker does). */
+  create(body: VolumeCreateRequest): Promise<Volume>;
+  /** Includes UsageData (size and reference count). */
+  inspect(name: string): Promise<Volume>;
+  /** `force`: a missing volume is not an error. */
+  remove(name: string, opts?: { force?: boolean }): Promise<void>;
+  /** Filters: `all`, `label`, `label!`. */
+  prune(opts?: { filters?: Filters }): Promise<VolumePruneResponse>;
+}
+
 export interface Engine {
   readonly system: SystemApi;
   readonly containers: ContainersApi;
   readonly exec: ExecApi;
   readonly images: ImagesApi;
   readonly networks: NetworksApi;
+  readonly volumes: VolumesApi;
 }

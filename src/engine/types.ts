@@ -8,12 +8,15 @@
 /** `filters` query parameter, decoded: key → accepted values. */
 export type Filters = Record<string, string[]>;
 
+/** A health check (`--health-*`, the image's HEALTHCHECK); durations in nanoseconds, 0 = the default. */
 export interface HealthConfig {
+  /** `[]` inherit, `["NONE"]` disabled, `["CMD", args...]`, `["CMD-SHELL", command]`. */
   Test?: string[];
   Interval?: number;
   Timeout?: number;
   Retries?: number;
   StartPeriod?: number;
+  StartInterval?: number;
 }
 
 /** Container configuration (the `Config` part of ContainerCreate and of an image config). */
@@ -46,16 +49,53 @@ export interface RestartPolicy {
   MaximumRetryCount?: number;
 }
 
+/** One `--mount` (HostConfig.Mounts entry), as Docker's mount.Mount. */
 export interface Mount {
   Type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path (bind), volume name (volume; empty for an anonymous one); none for tmpfs. */
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
+  Consistency?: string;
+  BindOptions?: {
+    Propagation?: 'private' | 'rprivate' | 'shared' | 'rshared' | 'slave' | 'rslave';
+    NonRecursive?: boolean;
+    CreateMountpoint?: boolean;
+  };
+  VolumeOptions?: {
+    NoCopy?: boolean;
+    Labels?: Record<string, string> | null;
+    DriverConfig?: { Name?: string; Options?: Record<string, string> | null };
+    Subpath?: string;
+  };
+  TmpfsOptions?: {
+    /** Bytes; 0 = unlimited (the kernel's default, half of RAM). */
+    SizeBytes?: number;
+    /** File mode of the tmpfs root, e.g. 0o1777 (as a number). */
+    Mode?: number;
+  };
 }
 
-export interface HostConfig {
+/** One `--device` (HostConfig.Devices entry). */
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  /** Some of `rwm`. */
+  CgroupPermissions: string;
+}
+
+export interface HostConfig extends Resources {
   Binds?: string[] | null;
   Mounts?: Mount[] | null;
+  /** `--tmpfs`: target → tmpfs options (`size=64m,mode=1777`). */
+  Tmpfs?: Record<string, string> | null;
+  /** `--volumes-from`: `container[:ro|rw]`. */
+  VolumesFrom?: string[] | null;
+  Devices?: DeviceMapping[] | null;
+  /** `--device-cgroup-rule`: `c|b|a major|* :minor|* rwm`. */
+  DeviceCgroupRules?: string[] | null;
+  /** `--storage-opt size=`: a quota on the writable layer (xfs with prjquota only). */
+  StorageOpt?: Record<string, string> | null;
   NetworkMode?: string;
   AutoRemove?: boolean;
   RestartPolicy?: RestartPolicy;
@@ -67,9 +107,6 @@ export interface HostConfig {
   /** `seccomp=unconfined`, `seccomp=<profile JSON>`, `no-new-privileges[=true]`. */
   SecurityOpt?: string[] | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
-  Memory?: number;
-  NanoCpus?: number;
-  PidsLimit?: number | null;
   ShmSize?: number;
   LogConfig?: { Type?: string; Config?: Record<string, string> };
   /** `-p`: "80/tcp" → host bindings (HostPort "" or "0" for a free port, or a range "8000-8010"). */
@@ -78,6 +115,154 @@ export interface HostConfig {
   PublishAllPorts?: boolean;
   /** Legacy `--link container[:alias]`. */
   Links?: string[] | null;
+  /** Extra groups for the process: names (looked up in the image's /etc/group) or numeric IDs. */
+  GroupAdd?: string[] | null;
+  /** Namespaced sysctls (`--sysctl`); others are refused. */
+  Sysctls?: Record<string, string> | null;
+  OomScoreAdj?: number;
+  /** `host:ip` lines for /etc/hosts (`--add-host`). */
+  ExtraHosts?: string[] | null;
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  DnsOptions?: string[] | null;
+  /** '' (private), 'host', or 'container:<id|name>'. */
+  PidMode?: string;
+  /** '' or 'private', 'shareable', 'host', 'none', 'container:<id|name>'. */
+  IpcMode?: string;
+  /** '' or 'host'. */
+  UTSMode?: string;
+  /** '' (the daemon's default), 'private' or 'host'. */
+  CgroupnsMode?: string;
+  /** '' or 'host' (opt out of the daemon's userns-remap). */
+  UsernsMode?: string;
+}
+
+/** One `--blkio-weight-device` entry. */
+export interface WeightDevice {
+  Path: string;
+  Weight: number;
+}
+
+/** One `--device-read-bps` (and similar) entry: a rate per second. */
+export interface ThrottleDevice {
+  Path: string;
+  Rate: number;
+}
+
+/** The resource limits of a container: the part of HostConfig that `update` may change. */
+export interface Resources {
+  CpuShares?: number;
+  Memory?: number;
+  NanoCpus?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  BlkioWeight?: number;
+  BlkioWeightDevice?: WeightDevice[] | null;
+  BlkioDeviceReadBps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteBps?: ThrottleDevice[] | null;
+  BlkioDeviceReadIOps?: ThrottleDevice[] | null;
+  BlkioDeviceWriteIOps?: ThrottleDevice[] | null;
+  /** Deprecated by Docker: accepted with a warning, not applied. */
+  KernelMemory?: number;
+  MemoryReservation?: number;
+  /** Memory plus swap; -1 unlimited swap. */
+  MemorySwap?: number;
+  /** 0-100; -1 or null: the host's default. */
+  MemorySwappiness?: number | null;
+  OomKillDisable?: boolean | null;
+  /** ≤0 or null: unlimited. */
+  PidsLimit?: number | null;
+}
+
+/** Body of POST /containers/{id}/update: resources and the restart policy. */
+export interface ContainerUpdateRequest extends Resources {
+  RestartPolicy?: RestartPolicy;
+}
+
+export interface ContainerUpdateResponse {
+  Warnings: string[];
+}
+
+/** GET /containers/{id}/top. */
+export interface ContainerTop {
+  Titles: string[];
+  Processes: string[][];
+}
+
+/** CPU figures of one stats sample, as Docker names them. */
+export interface CpuStats {
+  cpu_usage: {
+    total_usage: number;
+    percpu_usage?: number[];
+    usage_in_kernelmode: number;
+    usage_in_usermode: number;
+  };
+  system_cpu_usage?: number;
+  online_cpus?: number;
+  throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
+}
+
+/** One blkio entry: bytes or operations by device and direction. */
+export interface BlkioEntry {
+  major: number;
+  minor: number;
+  op: string;
+  value: number;
+}
+
+/** GET /containers/{id}/stats: one sample, the shape the docker CLI reads. */
+export interface ContainerStats {
+  name: string;
+  id: string;
+  read: string;
+  preread: string;
+  pids_stats: { current?: number; limit?: number };
+  blkio_stats: {
+    io_service_bytes_recursive: BlkioEntry[] | null;
+    io_serviced_recursive: BlkioEntry[] | null;
+    io_queue_recursive: BlkioEntry[] | null;
+    io_service_time_recursive: BlkioEntry[] | null;
+    io_wait_time_recursive: BlkioEntry[] | null;
+    io_merged_recursive: BlkioEntry[] | null;
+    io_time_recursive: BlkioEntry[] | null;
+    sectors_recursive: BlkioEntry[] | null;
+  };
+  num_procs: number;
+  storage_stats: Record<string, never>;
+  cpu_stats: CpuStats;
+  precpu_stats: CpuStats;
+  memory_stats: {
+    usage?: number;
+    max_usage?: number;
+    stats?: Record<string, number>;
+    failcnt?: number;
+    limit?: number;
+  };
+  networks?: Record<
+    string,
+    {
+      rx_bytes: number;
+      rx_packets: number;
+      rx_errors: number;
+      rx_dropped: number;
+      tx_bytes: number;
+      tx_packets: number;
+      tx_errors: number;
+      tx_dropped: number;
+    }
+  >;
+}
+
+/** Options of `stats`: one sample (`stream: false`) or a sample a second until the signal aborts. */
+export interface StatsOptions {
+  stream?: boolean;
+  /** Docker's one-shot: no precpu sample at all. */
+  oneShot?: boolean;
+  signal?: AbortSignal;
 }
 
 export interface PortBinding {
@@ -227,8 +412,24 @@ export interface ContainerSummary {
 
 export type ContainerStateName = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
+/** One health check run. */
+export interface HealthLog {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
+
+/** State.Health in inspect. */
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  FailingStreak: number;
+  Log: HealthLog[];
+}
+
 export interface ContainerState {
   Status: ContainerStateName;
+  Health?: HealthState;
   Running: boolean;
   Paused: boolean;
   Restarting: boolean;
@@ -308,8 +509,90 @@ export interface StopOptions {
 
 export interface RemoveOptions {
   force?: boolean;
-  /** Remove anonymous volumes (accepted; volumes come later). */
+  /** Also remove the container's anonymous volumes (named ones are kept). */
   v?: boolean;
+}
+
+/** Query of POST /commit (the container and the new image's name, message, author, changes). */
+export interface CommitOptions {
+  /** Repository of the new image's name; none leaves the image dangling. */
+  repo?: string;
+  tag?: string;
+  /** The history comment (`-m`). */
+  comment?: string;
+  author?: string;
+  /** Freeze the container while its changes are read (default true). */
+  pause?: boolean;
+  /** Dockerfile instructions (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR). */
+  changes?: string[];
+  /** Config fields that replace the container's in the new image (the request body). */
+  config?: ContainerConfig;
+}
+
+/** One entry of GET /containers/{id}/changes: Kind 0 modified, 1 added, 2 deleted. */
+export interface ContainerChange {
+  Path: string;
+  Kind: 0 | 1 | 2;
+}
+
+/** X-Docker-Container-Path-Stat: what a path inside a container is (base64 JSON in the header). */
+export interface PathStat {
+  name: string;
+  size: number;
+  /** Go's os.FileMode bits: permissions plus type flags (dir 1<<31, symlink 1<<27…). */
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+/** A tar stream out of a container (GET /containers/{id}/archive), with the stat of the path it packs. */
+export interface ArchiveStream {
+  stat: PathStat;
+  tar: AsyncIterable<Uint8Array>;
+}
+
+export interface PutArchiveOptions {
+  /** Directory inside the container to extract into; it must exist. */
+  path: string;
+  /** The tar (optionally gzip/bzip2/xz-compressed, as Docker accepts). */
+  tar: AsyncIterable<Uint8Array>;
+  /** Refuse to replace a directory with a non-directory or the reverse (Docker's default). */
+  noOverwriteDirNonDir?: boolean;
+  /** Chown extracted entries to the container's root user (`cp -a` sends false and keeps owners). */
+  copyUIDGID?: boolean;
+}
+
+/** One event of GET /events (Docker's events.Message). */
+export interface EventMessage {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  scope: 'local' | 'swarm';
+  /** Seconds since the epoch. */
+  time: number;
+  /** Nanoseconds since the epoch. */
+  timeNano: number;
+  /** Legacy fields Docker still sends for container and image events: Action, Actor.ID, the image. */
+  status?: string;
+  id?: string;
+  from?: string;
+}
+
+/** Options of GET /events: a window in time (seconds since the epoch, fractions allowed) and filters. */
+export interface EventsOptions {
+  /** Replay recorded events from this time on; without it only new events are sent. */
+  since?: number;
+  /** Stop at this time (after replaying recorded events up to it). */
+  until?: number;
+  /** type, container, image, event, label, network, volume, daemon, scope. */
+  filters?: Filters;
+  signal?: AbortSignal;
+}
+
+/** Result of POST /containers/prune. */
+export interface PruneReport {
+  ContainersDeleted: string[];
+  SpaceReclaimed: number;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -534,4 +817,54 @@ export interface SystemInfo {
   Warnings: string[];
   SecurityOptions: string[];
   Plugins: { Volume: string[]; Network: string[]; Log: string[] };
+}
+
+/** A volume, as GET /volumes/{name} returns it. */
+export interface Volume {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  /** RFC 3339. */
+  CreatedAt: string;
+  Labels: Record<string, string>;
+  Scope: 'local';
+  Options: Record<string, string>;
+  /** Size in bytes and the number of containers referencing it; -1 when not computed. */
+  UsageData?: { Size: number; RefCount: number } | null;
+}
+
+/** Body of POST /volumes/create. */
+export interface VolumeCreateRequest {
+  Name?: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+/** GET /volumes. */
+export interface VolumeListResponse {
+  Volumes: Volume[];
+  Warnings: string[];
+}
+
+/** POST /volumes/prune. */
+export interface VolumePruneResponse {
+  VolumesDeleted: string[];
+  SpaceReclaimed: number;
+}
+
+/** What `system check` found in one area of the data root (berth extension). */
+export interface SystemCheckFinding {
+  /** `volume`, `image`, ... */
+  Kind: string;
+  /** The object concerned: a volume name, an image or blob digest. */
+  Name: string;
+  Problem: string;
+  /** Whether it was repaired in this run. */
+  Repaired: boolean;
+}
+
+/** POST /berth/system/check (berth extension). */
+export interface SystemCheckResponse {
+  Findings: SystemCheckFinding[];
 }

@@ -40,6 +40,8 @@ export interface ImageRuntimeConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** Docker extension: Dockerfile instructions run when the image is a build's base. */
+  OnBuild?: string[] | null;
   /** Docker extension (not in the OCI spec, kept when present). */
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
 }

@@ -47,15 +47,58 @@ export interface OciNamespace {
   path?: string;
 }
 
+/** A device by number with a value: weight or rate. */
+export interface OciDeviceValue {
+  major: number;
+  minor: number;
+  weight?: number;
+  rate?: number;
+}
+
+/** linux.resources: what the runtime writes into the container's cgroup (v1 or v2, its choice of files). */
+export interface OciResources {
+  devices?: { allow: boolean; type?: string; major?: number; minor?: number; access?: string }[];
+  memory?: {
+    limit?: number;
+    reservation?: number;
+    swap?: number;
+    kernel?: number;
+    swappiness?: number;
+    disableOOMKiller?: boolean;
+  };
+  cpu?: {
+    shares?: number;
+    quota?: number;
+    period?: number;
+    realtimeRuntime?: number;
+    realtimePeriod?: number;
+    cpus?: string;
+    mems?: string;
+  };
+  pids?: { limit: number };
+  blockIO?: {
+    weight?: number;
+    weightDevice?: OciDeviceValue[];
+    throttleReadBpsDevice?: OciDeviceValue[];
+    throttleWriteBpsDevice?: OciDeviceValue[];
+    throttleReadIOPSDevice?: OciDeviceValue[];
+    throttleWriteIOPSDevice?: OciDeviceValue[];
+  };
+}
+
 export interface OciLinux {
   namespaces: OciNamespace[];
+  devices?: {
+    path: string;
+    type: string;
+    major: number;
+    minor: number;
+    fileMode?: number;
+    uid?: number;
+    gid?: number;
+  }[];
   cgroupsPath?: string;
-  resources?: {
-    devices?: { allow: boolean; type?: string; major?: number; minor?: number; access?: string }[];
-    memory?: { limit?: number };
-    cpu?: { quota?: number; period?: number; shares?: number };
-    pids?: { limit: number };
-  };
+  resources?: OciResources;
   seccomp?: {
     defaultAction: string;
     defaultErrnoRet?: number;

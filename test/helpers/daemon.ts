@@ -35,10 +35,12 @@ export interface TestDaemon {
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   /** SIGKILL berthd (containers keep running). */
   kill9(): Promise<void>;
+  /** Waits until berthd has exited by itself (e.g. killed at a failpoint); its exit signal. */
+  exited(): Promise<NodeJS.Signals | null>;
   /** SIGTERM berthd and wait for it to exit 0. */
   stop(): Promise<void>;
-  /** Starts berthd again on the same roots. */
-  restart(): Promise<void>;
+  /** Starts berthd again on the same roots (with `env` added to its environment, e.g. BERTH_FAILPOINTS). */
+  restart(opts?: DaemonOptions): Promise<void>;
   /** Removes every container, stops berthd, undoes mounts, deletes the temp dir. */
   cleanup(): Promise<void>;
   log(): string;
@@ -123,16 +125,24 @@ function runSync(file: string, args: string[], env: NodeJS.ProcessEnv, input?: s
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-export async function startDaemon(): Promise<TestDaemon> {
+/** Options of {@link startDaemon}. */
+export interface DaemonOptions {
+  /** Added to berthd's environment. */
+  env?: Record<string, string>;
+  /** A data root of the test's own (e.g. on a loop-mounted filesystem); default one in the temp dir. */
+  dataRoot?: string;
+}
+
+export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon> {
   const dir = mkdtempSync('/tmp/berth-test-');
   const socket = join(dir, 'berth.sock');
-  const dataRoot = join(dir, 'data');
+  const dataRoot = opts.dataRoot ?? join(dir, 'data');
   const execRoot = join(dir, 'run');
   const logFile = join(dir, 'berthd.log');
   const net = testNet();
   let child: ChildProcess | undefined;
 
-  const launch = async () => {
+  const launch = async (o: DaemonOptions = {}) => {
     const { openSync } = await import('node:fs');
     const out = openSync(logFile, 'a');
     child = spawn(
@@ -155,7 +165,7 @@ export async function startDaemon(): Promise<TestDaemon> {
         '--default-address-pool',
         `base=${net.pool},size=24`,
       ],
-      { stdio: ['ignore', out, out], detached: true },
+      { stdio: ['ignore', out, out], detached: true, env: { ...process.env, ...o.env } },
     );
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
@@ -175,10 +185,10 @@ export async function startDaemon(): Promise<TestDaemon> {
       const req = request(
         {
           socketPath: socket,
+          // A fresh connection each call: a kept-alive one the server has since closed would fail with EPIPE.
+          agent: false,
           method,
           path,
-          // A fresh connection per call: a pooled keep-alive socket the daemon already closed fails with EPIPE.
-          agent: false,
           headers:
             data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
         },
@@ -220,6 +230,16 @@ export async function startDaemon(): Promise<TestDaemon> {
       await exited;
       child = undefined;
     },
+    async exited() {
+      if (!child) return null;
+      const c = child;
+      const signal =
+        c.exitCode !== null || c.signalCode !== null
+          ? c.signalCode
+          : await new Promise<NodeJS.Signals | null>((r) => c.once('exit', (_code, sig) => r(sig)));
+      child = undefined;
+      return signal;
+    },
     async stop() {
       if (!child) return;
       const c = child;
@@ -230,8 +250,8 @@ export async function startDaemon(): Promise<TestDaemon> {
       child = undefined;
       if (code !== 0) throw new Error(`berthd exited ${code} on SIGTERM`);
     },
-    async restart() {
-      await launch();
+    async restart(o) {
+      await launch(o);
     },
     async cleanup() {
       try {
@@ -258,7 +278,7 @@ export async function startDaemon(): Promise<TestDaemon> {
     },
     log: () => readFileSync(logFile, 'utf8'),
   };
-  await launch();
+  await launch(opts);
   return d;
 }
 

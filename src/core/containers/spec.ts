@@ -5,7 +5,8 @@
  * read-only paths, a minimal /dev, and private namespaces.
  */
 import { invalidArgument } from '../../lib/errors.ts';
-import type { OciMount, OciNamespace, OciSpec, OciUser } from '../../oci/runtime-spec.ts';
+import type { OciMount, OciNamespace, OciResources, OciSpec, OciUser } from '../../oci/runtime-spec.ts';
+import { type ContainerDevice, type DeviceRule, ociMounts, type SpecMount } from './mounts.ts';
 import { type SeccompProfile, seccompFor } from './seccomp.ts';
 
 /** Docker's default capability set. */
@@ -43,12 +44,8 @@ const MASKED_PATHS = [
 
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-/** A bind mount from the host (`-v /host:/ctr[:ro]`). */
-export interface BindMount {
-  source: string;
-  destination: string;
-  readonly: boolean;
-}
+/** A namespace of its own, the host's, or another process's (a /proc/<pid>/ns/<type> path). */
+export type NamespaceChoice = { mode: 'private' } | { mode: 'host' } | { mode: 'path'; path: string };
 
 /** Everything needed to write one container's config.json. */
 export interface ContainerSpec {
@@ -66,7 +63,11 @@ export interface ContainerSpec {
   network: { mode: 'none' } | { mode: 'host' } | { mode: 'path'; path: string };
   /** Files berth writes per container and binds in. */
   etcFiles: { hostname: string; hosts: string; resolvConf: string };
-  binds: BindMount[];
+  /** The user's mounts (binds, volumes, tmpfs), volume sources already resolved to host paths. */
+  mounts: SpecMount[];
+  /** `--device` nodes and `--device-cgroup-rule` rules, beyond the minimal /dev. */
+  devices?: ContainerDevice[];
+  deviceRules?: DeviceRule[];
   privileged?: boolean;
   /** Capabilities berthd may hand on (its bounding set); default all known. */
   hostCaps?: readonly string[];
@@ -75,10 +76,21 @@ export interface ContainerSpec {
   cgroupsPath: string;
   /** cgroup v2 hosts get a private cgroup namespace, as Docker does. */
   cgroupV2: boolean;
-  memoryLimit?: number;
-  pidsLimit?: number;
-  nanoCpus?: number;
+  /** cgroup limits (linux.resources without the device rules, which are decided here). */
+  resources?: Omit<OciResources, 'devices'>;
   shmSize?: number;
+  /** The pid, ipc and uts namespaces (default private), and the cgroup one (default: private on v2 only). */
+  namespaces?: {
+    pid?: NamespaceChoice;
+    ipc?: NamespaceChoice;
+    uts?: 'private' | 'host';
+    cgroup?: 'private' | 'host';
+  };
+  /** /dev/shm: a tmpfs of its own (default), none (`--ipc none`), or another's bound in (`--ipc host|container:`). */
+  shm?: { mode: 'tmpfs' } | { mode: 'none' } | { mode: 'bind'; source: string };
+  /** Namespaced sysctls, already checked. */
+  sysctls?: Record<string, string>;
+  oomScoreAdj?: number;
   /** Runs `initPath` as PID 1 in front of args (`--init`). */
   initPath?: string;
   /** The default seccomp profile (Docker's format) and the host facts it needs; none = unconfined. */
@@ -186,13 +198,28 @@ function baseMounts(spec: ContainerSpec): OciMount[] {
       options: ['ro', 'nosuid', 'noexec', 'nodev', 'relatime'],
     },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    ...shmMount(spec, shm),
+  ];
+}
+
+function shmMount(spec: ContainerSpec, size: number): OciMount[] {
+  const shm = spec.shm ?? { mode: 'tmpfs' };
+  if (shm.mode === 'none') return [];
+  if (shm.mode === 'bind') return [bindMount(shm.source, '/dev/shm', false)];
+  return [
     {
       destination: '/dev/shm',
       type: 'tmpfs',
       source: 'shm',
-      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`],
+      options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${size}`],
     },
   ];
+}
+
+function namespace(type: 'pid' | 'ipc', choice: NamespaceChoice | undefined): OciNamespace[] {
+  const c = choice ?? { mode: 'private' };
+  if (c.mode === 'host') return [];
+  return c.mode === 'path' ? [{ type, path: c.path }] : [{ type }];
 }
 
 function bindMount(source: string, destination: string, readonly: boolean): OciMount {
@@ -202,19 +229,27 @@ function bindMount(source: string, destination: string, readonly: boolean): OciM
 export function buildOciSpec(spec: ContainerSpec): OciSpec {
   if (spec.args.length === 0) throw invalidArgument('no command specified');
   const caps = capabilities(spec);
-  const namespaces: OciNamespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const ns = spec.namespaces ?? {};
+  const utsHost = ns.uts === 'host';
+  const namespaces: OciNamespace[] = [
+    ...namespace('pid', ns.pid),
+    ...namespace('ipc', ns.ipc),
+    ...(utsHost ? [] : [{ type: 'uts' as const }]),
+    { type: 'mount' },
+  ];
   if (spec.network.mode === 'none') namespaces.push({ type: 'network' });
   if (spec.network.mode === 'path') namespaces.push({ type: 'network', path: spec.network.path });
-  if (spec.cgroupV2) namespaces.push({ type: 'cgroup' });
+  if (ns.cgroup === 'private' || (ns.cgroup === undefined && spec.cgroupV2)) namespaces.push({ type: 'cgroup' });
 
   const mounts = baseMounts(spec);
   mounts.push(bindMount(spec.etcFiles.hostname, '/etc/hostname', false));
   mounts.push(bindMount(spec.etcFiles.hosts, '/etc/hosts', false));
   mounts.push(bindMount(spec.etcFiles.resolvConf, '/etc/resolv.conf', false));
   if (spec.initPath) mounts.push(bindMount(spec.initPath, '/sbin/docker-init', true));
-  for (const b of spec.binds) mounts.push(bindMount(b.source, b.destination, b.readonly));
+  mounts.push(...ociMounts(spec.mounts));
 
-  const resources: NonNullable<OciSpec['linux']['resources']> = {
+  const resources: OciResources = {
+    ...spec.resources,
     devices: spec.privileged
       ? [{ allow: true, access: 'rwm' }]
       : [
@@ -230,14 +265,16 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
             [5, 2],
           ].map(([major, minor]) => ({ allow: true, type: 'c', major, minor, access: 'rwm' })),
           { allow: true, type: 'c', major: 136, access: 'rwm' },
+          ...(spec.devices ?? []).map((d) => ({
+            allow: true,
+            type: d.type,
+            major: d.major,
+            minor: d.minor,
+            access: d.access,
+          })),
+          ...(spec.deviceRules ?? []),
         ],
   };
-  if (spec.memoryLimit && spec.memoryLimit > 0) resources.memory = { limit: spec.memoryLimit };
-  if (spec.pidsLimit && spec.pidsLimit > 0) resources.pids = { limit: spec.pidsLimit };
-  if (spec.nanoCpus && spec.nanoCpus > 0) {
-    const period = 100_000;
-    resources.cpu = { period, quota: Math.round((spec.nanoCpus * period) / 1e9) };
-  }
 
   const env = [...spec.env];
   if (spec.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
@@ -253,18 +290,33 @@ export function buildOciSpec(spec: ContainerSpec): OciSpec {
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: spec.noNewPrivileges === true,
       ...(spec.rlimits && spec.rlimits.length > 0 ? { rlimits: spec.rlimits } : {}),
+      ...(spec.oomScoreAdj !== undefined && spec.oomScoreAdj !== 0 ? { oomScoreAdj: spec.oomScoreAdj } : {}),
     },
     root: { path: spec.rootfs, readonly: spec.readonlyRootfs === true },
-    hostname: spec.network.mode === 'host' ? undefined : spec.hostname,
-    domainname: spec.domainname || undefined,
+    hostname: utsHost || spec.network.mode === 'host' ? undefined : spec.hostname,
+    domainname: utsHost ? undefined : spec.domainname || undefined,
     mounts,
     linux: {
       namespaces,
+      ...(spec.devices && spec.devices.length > 0
+        ? {
+            devices: spec.devices.map((d) => ({
+              path: d.path,
+              type: d.type,
+              major: d.major,
+              minor: d.minor,
+              fileMode: d.fileMode,
+              uid: d.uid,
+              gid: d.gid,
+            })),
+          }
+        : {}),
       cgroupsPath: spec.cgroupsPath,
       resources,
       ...(spec.seccomp && !spec.privileged
         ? { seccomp: seccompFor(spec.seccomp.profile, { caps, arch: spec.seccomp.arch, kernel: spec.seccomp.kernel }) }
         : {}),
+      ...(spec.sysctls && Object.keys(spec.sysctls).length > 0 ? { sysctl: spec.sysctls } : {}),
       maskedPaths: spec.privileged ? [] : MASKED_PATHS,
       readonlyPaths: spec.privileged ? [] : READONLY_PATHS,
     },

@@ -6,8 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { conflict, invalidArgument, notFound } from '../../lib/errors.ts';
-import type { ContainerConfig, ContainerStateName, HostConfig } from '../../engine/types.ts';
+import type { ContainerConfig, ContainerStateName, HealthState, HostConfig } from '../../engine/types.ts';
 import type { Db } from '../db.ts';
+import type { ContainerDevice, ContainerMount, DeviceRule } from './mounts.ts';
 
 /** Last known state of a container's task. */
 export interface TaskState {
@@ -19,6 +20,8 @@ export interface TaskState {
   oomKilled: boolean;
   startedAt: string;
   finishedAt: string;
+  /** Health of a container with a health check (reset at each start). */
+  health?: HealthState;
 }
 
 export interface ContainerRecord {
@@ -41,6 +44,11 @@ export interface ContainerRecord {
   manuallyStopped?: boolean;
   /** Exec session IDs alive for this container. */
   execIds: string[];
+  /** Mounts resolved at create (volume names chosen, bind sources checked). */
+  mounts?: ContainerMount[];
+  /** `--device` nodes and `--device-cgroup-rule` rules. */
+  devices?: ContainerDevice[];
+  deviceRules?: DeviceRule[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -92,14 +100,19 @@ export class ContainerStore {
     }
   }
 
-  /** Inserts a new record; 'conflict' if the name is taken. */
-  insert(rec: ContainerRecord): void {
-    const other = this.#byName.get(rec.name);
+  /** 'conflict' with Docker's message if a container has the name `name`. */
+  checkNameFree(name: string): void {
+    const other = this.#byName.get(name);
     if (other !== undefined) {
       throw conflict(
-        `Conflict. The container name "/${rec.name}" is already in use by container "${other}". You have to remove (or rename) that container to be able to reuse that name.`,
+        `Conflict. The container name "/${name}" is already in use by container "${other}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
     }
+  }
+
+  /** Inserts a new record; 'conflict' if the name is taken. */
+  insert(rec: ContainerRecord): void {
+    this.checkNameFree(rec.name);
     this.#db
       .prepare('INSERT INTO containers (id, name, data) VALUES (?, ?, ?)')
       .run(rec.id, rec.name, JSON.stringify(rec));
@@ -146,6 +159,15 @@ export class ContainerStore {
 
   all(): ContainerRecord[] {
     return [...this.#byId.values()];
+  }
+
+  /** IDs of the containers that mount the volume `name`. */
+  usingVolume(name: string): string[] {
+    const ids: string[] = [];
+    for (const rec of this.#byId.values()) {
+      if (rec.mounts?.some((m) => m.type === 'volume' && m.source === name)) ids.push(rec.id);
+    }
+    return ids;
   }
 
   usesImage(imageId: string): ContainerRecord | undefined {

@@ -24,6 +24,7 @@ import type { Db } from '../db.ts';
 import { inTransaction } from '../db.ts';
 import type { Snapshotter } from '../snapshots/types.ts';
 import { DEFAULT_BUSYBOX, writeBusyboxImage } from './busybox.ts';
+import { childImageDocs, type CommitImageOptions, writeChildImage, writeLayerBlob } from './commit.ts';
 import { ImageStore } from './store.ts';
 import type {
   ContainerImage,
@@ -120,6 +121,27 @@ class LocalImageService implements ImageService {
 
   create(opts: CreateImageOptions): Promise<ImageRecord> {
     return this.#mutex.run(LOCK, () => this.#createLocked(opts));
+  }
+
+  async commit(opts: CommitImageOptions): Promise<ImageRecord> {
+    const parentRecord = opts.parent === undefined ? undefined : this.#lookup(opts.parent).image;
+    const parent = parentRecord && { record: parentRecord, config: await this.config(parentRecord) };
+    const docker = parentRecord?.manifest.mediaType === MediaType.dockerManifest;
+    const layer =
+      opts.layer &&
+      (await writeLayerBlob(this.#content, opts.layer, {
+        mediaType: docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip,
+        signal: opts.signal,
+      }));
+    const docs = childImageDocs({
+      parent,
+      layer,
+      commit: opts,
+      platform: opts.platform ?? this.#platform,
+      now: new Date().toISOString(),
+    });
+    const manifest = await writeChildImage(this.#content, docs);
+    return this.#mutex.run(LOCK, () => this.#createLocked({ manifest, names: opts.names ?? [] }));
   }
 
   bootstrapBusybox(tag = 'busybox:latest'): Promise<ImageRecord> {

@@ -18,6 +18,9 @@
  */
 import type { Digest } from '../../lib/digest.ts';
 import type { Descriptor, ImageConfig } from '../../oci/image.ts';
+import type { CommitImageOptions } from './commit.ts';
+
+export type { CommitImageOptions } from './commit.ts';
 
 export interface LayerRecord {
   /** The (possibly compressed) layer blob in the content store. */
@@ -102,6 +105,14 @@ export interface ImageService {
   remove(nameOrId: string, opts?: RemoveImageOptions): Promise<RemovedItem[]>;
   /** Unpacks and records an image whose blobs are in the content store. */
   create(opts: CreateImageOptions): Promise<ImageRecord>;
+  /**
+   * Makes a new image from a parent image, an optional new layer (an
+   * uncompressed tar, e.g. a container snapshot's `diff`) and a runtime
+   * config: writes the layer blob (gzip), the config and the manifest, then
+   * records the image like `create` (the parent's layers are reused, only the
+   * new one is unpacked). Used by `commit` and `build`.
+   */
+  commit(opts: CommitImageOptions): Promise<ImageRecord>;
   /** Builds a single-layer busybox image from the host's static busybox; deterministic. Default tag `busybox:latest`. */
   bootstrapBusybox(tag?: string): Promise<ImageRecord>;
 }

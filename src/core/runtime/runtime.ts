@@ -246,6 +246,21 @@ export class TaskRuntime {
     await run(this.#runtime, [...this.#runtimeArgs(), 'kill', ...(all ? ['--all'] : []), id, sig]);
   }
 
+  /** Applies new cgroup limits (OCI linux.resources, written to `resourcesFile`) to a running task. */
+  async update(id: string, resourcesFile: string): Promise<void> {
+    await run(this.#runtime, [...this.#runtimeArgs(), 'update', '--resources', resourcesFile, id]);
+  }
+
+  /** Freezes every process of the task (the freezer cgroup). */
+  async pause(id: string): Promise<void> {
+    await run(this.#runtime, [...this.#runtimeArgs(), 'pause', id]);
+  }
+
+  /** Thaws a paused task (`crun resume`). */
+  async resume(id: string): Promise<void> {
+    await run(this.#runtime, [...this.#runtimeArgs(), 'resume', id]);
+  }
+
   /** Removes the runtime's state for a task (it must have exited, or `force`). */
   async delete(id: string, force = true): Promise<void> {
     try {

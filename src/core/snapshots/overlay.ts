@@ -30,6 +30,7 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { run } from '../../host/exec.ts';
 import { untar } from '../../host/untar.ts';
 import { chainIdOf } from '../../oci/image.ts';
+import { type Change, diffUpperDir, upperDirChanges } from './diff.ts';
 import { translateLayer } from './layer.ts';
 import type { AppliedLayer, ApplyLayerOptions, Mount, SnapshotInfo, Snapshotter, SnapshotUsage } from './types.ts';
 
@@ -207,6 +208,28 @@ class OverlaySnapshotter implements Snapshotter {
     return diskUsage(join(this.#path(this.#require(key).id), 'diff'));
   }
 
+  async *diff(key: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+    const row = this.#require(key);
+    if (row.state !== 'active') throw invalidArgument(`snapshot ${key} is not active`);
+    yield* diffUpperDir(join(this.#path(row.id), 'diff'), opts.signal);
+  }
+
+  async changes(key: string): Promise<Change[]> {
+    const row = this.#require(key);
+    if (row.state !== 'active') throw invalidArgument(`snapshot ${key} is not active`);
+    return upperDirChanges(join(this.#path(row.id), 'diff'), this.#lowers(row));
+  }
+
+  /** The diff dirs of a snapshot's parents, top first. */
+  #lowers(row: Row): string[] {
+    const out: string[] = [];
+    for (let r = row.parent === null ? undefined : this.#byId(row.parent); r !== undefined; ) {
+      out.push(join(this.#path(r.id), 'diff'));
+      r = r.parent === null ? undefined : this.#byId(r.parent);
+    }
+    return out;
+  }
+
   #path(id: number): string {
     return join(this.#dir, String(id));
   }
@@ -225,10 +248,7 @@ class OverlaySnapshotter implements Snapshotter {
   #mount(id: number, parent: Row | undefined): Mount {
     const upper = join(this.#path(id), 'diff');
     if (parent === undefined) return { type: 'bind', source: upper, options: ['rbind', 'rw'] };
-    const lowers: string[] = [];
-    for (let r: Row | undefined = parent; r !== undefined; r = r.parent === null ? undefined : this.#byId(r.parent)) {
-      lowers.push(join(this.#path(r.id), 'diff'));
-    }
+    const lowers = [join(this.#path(parent.id), 'diff'), ...this.#lowers(parent)];
     const options = [
       'index=off',
       `lowerdir=${lowers.join(':')}`,

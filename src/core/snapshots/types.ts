@@ -20,6 +20,9 @@
  * snapshot is always committed; a snapshot with children cannot be removed.
  */
 import type { Digest } from '../../lib/digest.ts';
+import type { Change } from './diff.ts';
+
+export type { Change } from './diff.ts';
 
 /**
  * How to mount a snapshot, as mount(8) takes it: `mount -t <type> -o
@@ -92,4 +95,13 @@ export interface Snapshotter {
   list(): Promise<SnapshotInfo[]>;
   /** Disk use of a snapshot's own directory content (not its parents). */
   usage(key: string): Promise<SnapshotUsage>;
+  /**
+   * The layer tar (uncompressed, OCI whiteouts) of active snapshot `key`'s
+   * changes over its parent: what a commit stores. Reads the upper dir, so it
+   * works whether or not the snapshot is mounted; a running container's files
+   * are read as they are (pause it for a consistent diff).
+   */
+  diff(key: string, opts?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
+  /** The changes of active snapshot `key` over its parent (`docker diff`), sorted by path. */
+  changes(key: string): Promise<Change[]>;
 }

@@ -69,6 +69,7 @@ async function handle(router: Router, log: Logger, transport: Transport): Promis
       headers: req.headers,
       apiVersion,
       body: () => readBody(req, MAX_JSON_BODY),
+      bodyStream: () => req,
       signal: controller.signal,
     };
     reply = await match.route.handle(request);
@@ -107,6 +108,7 @@ function replyStatus(reply: Reply): number {
     case 'json':
     case 'empty':
     case 'text':
+    case 'bytes':
       return reply.status;
     default:
       return 200;

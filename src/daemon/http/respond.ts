@@ -51,6 +51,8 @@ export async function respond(reply: Reply, ctx: RespondContext): Promise<void> 
       return sendOutput(ctx, reply.stream);
     case 'wait':
       return sendWait(ctx, reply.handle.result);
+    case 'bytes':
+      return sendBytes(ctx, reply);
     case 'session':
       return ctx.transport.kind === 'upgrade'
         ? hijack(ctx, ctx.transport.socket, { session: reply.session, stdin: reply.stdin, head: ctx.transport.head })
@@ -182,6 +184,22 @@ async function sendOutput(ctx: RespondContext, stream: OutputStream): Promise<vo
     if (await pumpOutput(stream, out)) await out.end();
   } catch (err) {
     ctx.log.warn('output stream failed', { err });
+    out.abort();
+  }
+}
+
+/** A streamed body (tar, JSON lines): chunked; a failure part way drops the connection (a truncated body). */
+async function sendBytes(ctx: RespondContext, reply: Extract<Reply, { kind: 'bytes' }>): Promise<void> {
+  const headers = { 'Content-Type': reply.contentType, ...reply.headers };
+  if (ctx.transport.req.method === 'HEAD') return sendFixed(ctx, reply.status, headers, '');
+  const out = openStream(ctx, reply.status, headers, false);
+  try {
+    for await (const chunk of reply.body) {
+      if (chunk.byteLength > 0 && !(await out.write(chunk))) return;
+    }
+    await out.end();
+  } catch (err) {
+    ctx.log.warn('stream failed', { err });
     out.abort();
   }
 }

@@ -26,6 +26,8 @@ export interface ApiRequest {
   readonly apiVersion: string;
   /** Reads the whole body (bounded); empty when there is none. Call at most once. */
   body(): Promise<Uint8Array>;
+  /** The body as a stream, unbounded (archives, tars); call at most once, and not with `body`. */
+  bodyStream(): AsyncIterable<Uint8Array>;
   /** Aborted when the client disconnects. */
   readonly signal: AbortSignal;
 }
@@ -34,7 +36,9 @@ export interface ApiRequest {
  * What a handler answers. `output` streams a process's output until it ends
  * (logs); `session` hijacks the connection for a bidirectional stdio session
  * (attach, exec start), relaying the client's bytes to stdin only when `stdin`;
- * `wait` sends the headers at once and the WaitResponse when it settles.
+ * `wait` sends the headers at once and the WaitResponse when it settles;
+ * `bytes` streams a body of unknown length (tars, JSON lines), chunked, and
+ * drops the connection if the iterable throws after the headers went out.
  */
 export type Reply =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
@@ -42,9 +46,21 @@ export type Reply =
   | { kind: 'text'; status: number; body: string; contentType: string; headers?: Record<string, string> }
   | { kind: 'output'; stream: OutputStream }
   | { kind: 'session'; session: IoSession; stdin: boolean }
-  | { kind: 'wait'; handle: WaitHandle };
+  | { kind: 'wait'; handle: WaitHandle }
+  | {
+      kind: 'bytes';
+      status: number;
+      contentType: string;
+      body: AsyncIterable<Uint8Array>;
+      headers?: Record<string, string>;
+    };
 
 export type Handler = (req: ApiRequest) => Promise<Reply>;
+
+/** JSON values as the body of a `bytes` reply: one value a line, each sent as it comes (events, stats). */
+export async function* jsonLines(values: AsyncIterable<unknown>): AsyncGenerator<Uint8Array> {
+  for await (const v of values) yield Buffer.from(`${JSON.stringify(v)}\n`);
+}
 
 /** A route: `path` is a pattern as described in this module's comment. */
 export interface Route {

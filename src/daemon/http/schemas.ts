@@ -12,6 +12,7 @@ const healthConfig = obj({
   Timeout: int,
   Retries: int,
   StartPeriod: int,
+  StartInterval: int,
 });
 
 /** ContainerConfig fields (the create body's top level). */
@@ -42,19 +43,68 @@ const containerConfigFields: Record<string, Schema> = {
 const mount = obj({
   Type: required(oneOf('bind', 'volume', 'tmpfs')),
   Source: str,
-  Target: required(str),
+  Target: str,
   ReadOnly: bool,
+  Consistency: str,
+  BindOptions: obj({
+    Propagation: oneOf('private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'),
+    NonRecursive: bool,
+    CreateMountpoint: bool,
+  }),
+  VolumeOptions: obj({
+    NoCopy: bool,
+    Labels: nullable(map(str)),
+    DriverConfig: obj({ Name: str, Options: nullable(map(str)) }),
+    Subpath: str,
+  }),
+  TmpfsOptions: obj({ SizeBytes: int, Mode: int }),
+});
+
+const weightDevice = obj({ Path: str, Weight: int });
+const throttleDevice = obj({ Path: str, Rate: int });
+
+/** The resource fields HostConfig and the update body share. */
+const resourceFields: Record<string, Schema> = {
+  CpuShares: int,
+  Memory: int,
+  NanoCpus: int,
+  CpuPeriod: int,
+  CpuQuota: int,
+  CpuRealtimePeriod: int,
+  CpuRealtimeRuntime: int,
+  CpusetCpus: str,
+  CpusetMems: str,
+  BlkioWeight: int,
+  BlkioWeightDevice: nullable(arr(weightDevice)),
+  BlkioDeviceReadBps: nullable(arr(throttleDevice)),
+  BlkioDeviceWriteBps: nullable(arr(throttleDevice)),
+  BlkioDeviceReadIOps: nullable(arr(throttleDevice)),
+  BlkioDeviceWriteIOps: nullable(arr(throttleDevice)),
+  KernelMemory: int,
+  MemoryReservation: int,
+  MemorySwap: int,
+  MemorySwappiness: nullable(int),
+  OomKillDisable: nullable(bool),
+  PidsLimit: nullable(int),
+};
+
+const restartPolicy = obj({
+  Name: oneOf('', 'no', 'always', 'unless-stopped', 'on-failure'),
+  MaximumRetryCount: int,
 });
 
 const hostConfig = obj({
+  ...resourceFields,
   Binds: nullable(arr(str)),
   Mounts: nullable(arr(mount)),
+  Tmpfs: nullable(map(str)),
+  VolumesFrom: nullable(arr(str)),
+  Devices: nullable(arr(obj({ PathOnHost: required(str), PathInContainer: str, CgroupPermissions: str }))),
+  DeviceCgroupRules: nullable(arr(str)),
+  StorageOpt: nullable(map(str)),
   NetworkMode: str,
   AutoRemove: bool,
-  RestartPolicy: obj({
-    Name: oneOf('', 'no', 'always', 'unless-stopped', 'on-failure'),
-    MaximumRetryCount: int,
-  }),
+  RestartPolicy: restartPolicy,
   Privileged: bool,
   Init: nullable(bool),
   ReadonlyRootfs: bool,
@@ -62,14 +112,23 @@ const hostConfig = obj({
   CapDrop: nullable(arr(str)),
   SecurityOpt: nullable(arr(str)),
   Ulimits: nullable(arr(obj({ Name: required(str), Soft: required(int), Hard: required(int) }))),
-  Memory: int,
-  NanoCpus: int,
-  PidsLimit: nullable(int),
   ShmSize: int,
   LogConfig: obj({ Type: str, Config: map(str) }),
   PortBindings: nullable(map(nullable(arr(obj({ HostIp: str, HostPort: str }))))),
   PublishAllPorts: bool,
   Links: nullable(arr(str)),
+  GroupAdd: nullable(arr(str)),
+  Sysctls: nullable(map(str)),
+  OomScoreAdj: int,
+  ExtraHosts: nullable(arr(str)),
+  Dns: nullable(arr(str)),
+  DnsSearch: nullable(arr(str)),
+  DnsOptions: nullable(arr(str)),
+  PidMode: str,
+  IpcMode: str,
+  UTSMode: str,
+  CgroupnsMode: str,
+  UsernsMode: str,
 });
 
 const endpointSettings = obj({
@@ -130,6 +189,11 @@ export const containerPortsSchema: Schema = obj({
   Remove: nullable(arr(str)),
 });
 
+/** Body of POST /containers/{id}/update. */
+export const containerUpdateSchema: Schema = obj({ ...resourceFields, RestartPolicy: restartPolicy });
+/** Body of POST /commit: container config fields for the new image. */
+export const commitConfigSchema: Schema = nullable(obj(containerConfigFields));
+
 /** Body of POST /containers/create. */
 export const containerCreateSchema: Schema = obj({
   ...containerConfigFields,
@@ -166,4 +230,12 @@ export const execStartSchema: Schema = obj({
 export const imageBootstrapSchema: Schema = obj({
   Kind: required(str),
   Tag: str,
+});
+
+/** Body of POST /volumes/create. */
+export const volumeCreateSchema: Schema = obj({
+  Name: str,
+  Driver: str,
+  DriverOpts: nullable(map(str)),
+  Labels: nullable(map(str)),
 });

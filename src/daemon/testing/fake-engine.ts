@@ -21,6 +21,7 @@ import type {
   OutputChunk,
   SystemInfo,
   VersionInfo,
+  Volume,
   WaitResponse,
 } from '../../engine/types.ts';
 import { BerthError, conflict, notFound } from '../../lib/errors.ts';
@@ -198,6 +199,7 @@ export function createFakeEngine(): FakeEngine {
   const images = new Map<string, ImageInspect>([['busybox:latest', fakeImage('busybox:latest')]]);
   const execs = new Map<string, { id: string; containerId: string; body: ExecCreateRequest; running: boolean }>();
   const rec = (...args: unknown[]) => calls.push(args);
+  const volumes = new Map<string, Volume>();
 
   const find = (idOrName: string): FakeContainer => {
     const key = idOrName.replace(/^\//, '');
@@ -291,6 +293,10 @@ export function createFakeEngine(): FakeEngine {
     },
     system: {
       async ping() {},
+      async check(opts) {
+        rec('system.check', opts);
+        return { Findings: [] };
+      },
       async version(): Promise<VersionInfo> {
         return {
           Platform: { Name: 'berth' },
@@ -364,6 +370,10 @@ export function createFakeEngine(): FakeEngine {
           SecurityOptions: ['name=seccomp,profile=builtin'],
           Plugins: { Volume: ['local'], Network: ['bridge'], Log: ['json-file'] },
         };
+      },
+      async events(opts) {
+        rec('system.events', opts);
+        return (async function* () {})();
       },
     },
     containers: {
@@ -440,6 +450,11 @@ export function createFakeEngine(): FakeEngine {
         }
         containers.delete(c.id);
       },
+      async commit(id, opts) {
+        rec('containers.commit', id, opts);
+        find(id);
+        return { Id: `sha256:${hex(64)}` };
+      },
       async wait(id, opts) {
         rec('containers.wait', id, opts);
         const c = find(id);
@@ -476,6 +491,60 @@ export function createFakeEngine(): FakeEngine {
         rec('containers.ports', id, body);
         find(id);
         return {};
+      },
+      async update(id, body) {
+        rec('containers.update', id, body);
+        find(id);
+        return { Warnings: [] };
+      },
+      async pause(id) {
+        rec('containers.pause', id);
+        const c = find(id);
+        if (!c.running) throw conflict(`Container ${c.id} is not running`);
+      },
+      async unpause(id) {
+        rec('containers.unpause', id);
+        find(id);
+      },
+      async top(id, opts) {
+        rec('containers.top', id, opts);
+        const c = find(id);
+        if (!c.running) throw conflict(`Container ${c.id} is not running`);
+        return { Titles: ['UID', 'PID', 'CMD'], Processes: [['root', '1', 'sleep 60']] };
+      },
+      async stats(id, opts) {
+        rec('containers.stats', id, opts);
+        const c = find(id);
+        const cpu = {
+          cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
+          throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+        };
+        const none = null;
+        const sample = {
+          name: `/${c.name}`,
+          id: c.id,
+          read: new Date().toISOString(),
+          preread: '0001-01-01T00:00:00Z',
+          pids_stats: { current: 1 },
+          blkio_stats: {
+            io_service_bytes_recursive: none,
+            io_serviced_recursive: none,
+            io_queue_recursive: none,
+            io_service_time_recursive: none,
+            io_wait_time_recursive: none,
+            io_merged_recursive: none,
+            io_time_recursive: none,
+            sectors_recursive: none,
+          },
+          num_procs: 0,
+          storage_stats: {},
+          cpu_stats: cpu,
+          precpu_stats: cpu,
+          memory_stats: { usage: 1024, limit: 1 << 30, stats: {} },
+        };
+        return (async function* () {
+          yield sample;
+        })();
       },
     },
     exec: {
@@ -602,6 +671,46 @@ export function createFakeEngine(): FakeEngine {
         rec('networks.disconnect', id, body);
         findNetwork(id);
         find(body.Container);
+      },
+    },
+    volumes: {
+      async list(opts) {
+        rec('volumes.list', opts);
+        return { Volumes: [...volumes.values()], Warnings: [] };
+      },
+      async create(body) {
+        rec('volumes.create', body);
+        const name = body.Name || hex(64);
+        const existing = volumes.get(name);
+        if (existing) return existing;
+        const v: Volume = {
+          Name: name,
+          Driver: body.Driver || 'local',
+          Mountpoint: `/var/lib/berth/volumes/${name}/_data`,
+          CreatedAt: '2024-01-01T00:00:00Z',
+          Labels: body.Labels ?? {},
+          Scope: 'local',
+          Options: body.DriverOpts ?? {},
+        };
+        volumes.set(name, v);
+        return v;
+      },
+      async inspect(name) {
+        rec('volumes.inspect', name);
+        const v = volumes.get(name);
+        if (!v) throw notFound(`get ${name}: no such volume`);
+        return { ...v, UsageData: { Size: 0, RefCount: 0 } };
+      },
+      async remove(name, opts) {
+        rec('volumes.remove', name, opts);
+        if (!volumes.delete(name) && !opts?.force) throw notFound(`get ${name}: no such volume`);
+      },
+      async prune(opts) {
+        rec('volumes.prune', opts);
+        const all = (opts?.filters?.all ?? []).includes('true');
+        const gone = [...volumes.values()].filter((v) => all || 'com.docker.volume.anonymous' in v.Labels);
+        for (const v of gone) volumes.delete(v.Name);
+        return { VolumesDeleted: gone.map((v) => v.Name), SpaceReclaimed: 0 };
       },
     },
   };

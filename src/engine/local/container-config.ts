@@ -6,9 +6,7 @@
 import type { ContainerConfig, ContainerCreateRequest } from '../types.ts';
 import { BerthError, invalidArgument } from '../../lib/errors.ts';
 import { RLIMIT_ROWS } from '../../host/rlimits.ts';
-import type { BindMount } from '../../core/containers/spec.ts';
 import type { SeccompProfile } from '../../core/containers/seccomp.ts';
-import { isAbsolute, normalize } from 'node:path';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -28,33 +26,6 @@ export function normalizeNetworkMode(mode: string | undefined): string {
   if (m === '' || m === 'default') return 'bridge';
   if (m === 'container:') throw invalidArgument('invalid network mode "container:": a container is needed');
   return m;
-}
-
-/** Parses `-v` binds: `/host:/ctr[:ro|rw]`. Named volumes come later. */
-export function parseBinds(binds: string[]): BindMount[] {
-  return binds.map((b) => {
-    const parts = b.split(':');
-    if (parts.length < 2 || parts.length > 3) throw invalidArgument(`invalid volume specification: '${b}'`);
-    const [source = '', destination = '', mode = 'rw'] = parts;
-    if (!isAbsolute(source)) {
-      throw new BerthError(
-        'not-implemented',
-        `named volumes are not supported yet: '${b}' (use an absolute host path)`,
-      );
-    }
-    if (!isAbsolute(destination)) {
-      throw invalidArgument(
-        `invalid mount config for type "bind": invalid mount path: '${destination}' mount path must be absolute`,
-      );
-    }
-    const modes = mode.split(',');
-    for (const m of modes) {
-      if (!['ro', 'rw', 'z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'].includes(m)) {
-        throw invalidArgument(`invalid mode: ${mode}`);
-      }
-    }
-    return { source: normalize(source), destination: normalize(destination), readonly: modes.includes('ro') };
-  });
 }
 
 /**
@@ -160,4 +131,72 @@ export function parseSecurityOpts(opts: string[]): SecurityOpts {
     }
   }
   return out;
+}
+
+/** The sysctls of the IPC namespace (runc's list, which Docker follows). */
+const IPC_SYSCTLS = new Set([
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
+]);
+
+/**
+ * Checks `--sysctl`: only sysctls of a namespace the container has of its own
+ * (IPC: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*; network: net.*;
+ * UTS: kernel.hostname/domainname are refused as Docker's runtime does, the
+ * hostname options set them). Anything else would change the host.
+ */
+export function validateSysctls(sysctls: Record<string, string>, ns: { ipcHost: boolean; netHost: boolean }): void {
+  for (const key of Object.keys(sysctls)) {
+    if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) {
+      if (ns.ipcHost) throw invalidArgument(`sysctl "${key}" not allowed in host IPC namespace (--ipc host)`);
+      continue;
+    }
+    if (key.startsWith('net.')) {
+      if (ns.netHost) throw invalidArgument(`sysctl "${key}" not allowed in host network namespace (--network host)`);
+      continue;
+    }
+    throw invalidArgument(
+      `sysctl "${key}" is not in a separate kernel namespace: it would change the host (only kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.* and net.* are allowed)`,
+    );
+  }
+}
+
+/** A namespace mode parsed: private, host, or another container's (by id or name). */
+export type NamespaceMode =
+  | { kind: 'private' }
+  | { kind: 'host' }
+  | { kind: 'none' }
+  | { kind: 'container'; ref: string };
+
+/** Parses PidMode/IpcMode/UTSMode/CgroupnsMode/UsernsMode values as Docker names them. */
+export function parseNamespaceMode(
+  option: 'pid' | 'ipc' | 'uts' | 'cgroupns' | 'userns',
+  value: string | undefined,
+): NamespaceMode {
+  const v = value ?? '';
+  const allowed: Record<typeof option, string[]> = {
+    pid: ['', 'host'],
+    ipc: ['', 'private', 'shareable', 'host', 'none'],
+    uts: ['', 'host'],
+    cgroupns: ['', 'private', 'host'],
+    userns: ['', 'host'],
+  };
+  if (v.startsWith('container:') && (option === 'pid' || option === 'ipc')) {
+    const ref = v.slice('container:'.length);
+    if (ref === '') throw invalidArgument(`invalid ${option.toUpperCase()} mode: ${v}`);
+    return { kind: 'container', ref };
+  }
+  if (!allowed[option].includes(v)) {
+    const name = { pid: 'PID', ipc: 'IPC', uts: 'UTS', cgroupns: 'cgroup namespace', userns: 'user namespace' }[option];
+    throw invalidArgument(`invalid ${name} mode: ${v}`);
+  }
+  if (v === 'host') return { kind: 'host' };
+  if (v === 'none') return { kind: 'none' };
+  return { kind: 'private' };
 }

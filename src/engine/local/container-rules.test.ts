@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newTaskState, type ContainerRecord } from '../../core/containers/store.ts';
-import { exitCodeForStartError, mergeConfig, mergeEnv, parseBinds, validateUlimits } from './container-config.ts';
+import { exitCodeForStartError, mergeConfig, mergeEnv, validateUlimits } from './container-config.ts';
 import { humanDuration, matchesFilters } from './container-view.ts';
 
 test('mergeConfig follows Docker: user Cmd wins, a new Entrypoint drops the image Cmd', () => {
@@ -22,16 +22,6 @@ test('mergeConfig follows Docker: user Cmd wins, a new Entrypoint drops the imag
 
 test('mergeEnv keeps order and lets later values win', () => {
   assert.deepEqual(mergeEnv(['A=1', 'B=2'], ['A=3', 'C']), ['A=3', 'B=2', 'C']);
-});
-
-test('parseBinds', () => {
-  assert.deepEqual(parseBinds(['/h:/c:ro', '/a/../b:/d']), [
-    { source: '/h', destination: '/c', readonly: true },
-    { source: '/b', destination: '/d', readonly: false },
-  ]);
-  assert.throws(() => parseBinds(['/h:rel']), /must be absolute/);
-  assert.throws(() => parseBinds(['/h:/c:xx']), /invalid mode/);
-  assert.throws(() => parseBinds(['vol:/c']), /named volumes/);
 });
 
 test('exit codes for failed starts', () => {

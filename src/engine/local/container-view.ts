@@ -2,7 +2,6 @@
 import type { ContainerInspect, ContainerSummary, Filters } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import type { ContainerRecord } from '../../core/containers/store.ts';
-import { parseBinds } from './container-config.ts';
 
 const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
@@ -48,8 +47,13 @@ export function matchesFilters(rec: ContainerRecord, filters: Filters): boolean 
 /** Docker's human status: "Up 5 minutes", "Exited (0) 2 seconds ago", "Created". */
 export function humanStatus(rec: ContainerRecord, now = Date.now()): string {
   switch (rec.state.status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(rec.state.startedAt))}`;
+    case 'running': {
+      const h = rec.state.health?.Status;
+      const health = h === 'starting' ? ' (health: starting)' : h === 'healthy' || h === 'unhealthy' ? ` (${h})` : '';
+      return `Up ${humanDuration(now - Date.parse(rec.state.startedAt))}${health}`;
+    }
+    case 'paused':
+      return `Up ${humanDuration(now - Date.parse(rec.state.startedAt))} (Paused)`;
     case 'exited':
       return `Exited (${rec.state.exitCode}) ${humanDuration(now - Date.parse(rec.state.finishedAt))} ago`;
     case 'created':
@@ -77,18 +81,26 @@ export function humanDuration(ms: number): string {
   return `${Math.round(h / 24 / 365)} years`;
 }
 
-export function mountPoints(rec: ContainerRecord): ContainerInspect['Mounts'] {
-  return parseBinds(rec.hostConfig.Binds ?? []).map((b) => ({
-    Type: 'bind',
-    Source: b.source,
-    Destination: b.destination,
-    Mode: b.readonly ? 'ro' : '',
-    RW: !b.readonly,
-    Propagation: 'rprivate',
-  }));
+/** Docker's MountPoint list of a container; a volume's Source is `<volumesRoot>/<name>/_data`. */
+export function mountPoints(rec: ContainerRecord, volumesRoot = ''): ContainerInspect['Mounts'] {
+  return (rec.mounts ?? []).map((m) => {
+    const base = { Destination: m.destination, Mode: m.mode, RW: !m.readonly };
+    if (m.type === 'volume') {
+      return {
+        Type: 'volume',
+        Name: m.source,
+        Source: volumesRoot ? `${volumesRoot}/${m.source}/_data` : '',
+        Driver: 'local',
+        ...base,
+        Propagation: '',
+      };
+    }
+    if (m.type === 'tmpfs') return { Type: 'tmpfs', Source: '', ...base, Propagation: '' };
+    return { Type: 'bind', Source: m.source, ...base, Propagation: m.propagation };
+  });
 }
 
-export function summarize(rec: ContainerRecord): ContainerSummary {
+export function summarize(rec: ContainerRecord, volumesRoot = ''): ContainerSummary {
   const cmd = [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
   return {
     Id: rec.id,
@@ -103,6 +115,6 @@ export function summarize(rec: ContainerRecord): ContainerSummary {
     Status: humanStatus(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'none' },
     NetworkSettings: { Networks: { [rec.hostConfig.NetworkMode ?? 'none']: {} } },
-    Mounts: mountPoints(rec),
+    Mounts: mountPoints(rec, volumesRoot),
   };
 }

@@ -9,22 +9,28 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { hostname as hostHostname, release } from 'node:os';
+import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
   AttachOptions,
+  CommitOptions,
   ContainerConfig,
   ContainerCreateRequest,
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
   ContainerPortsRequest,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateRequest,
+  ContainerUpdateResponse,
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
+  HostConfig,
   IoSession,
   LogsOptions,
   NetworkConnectRequest,
@@ -33,6 +39,7 @@ import type {
   OutputStream,
   RemoveOptions,
   ResizeOptions,
+  StatsOptions,
   StopOptions,
   WaitCondition,
   WaitHandle,
@@ -42,6 +49,7 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
+import { type CgroupLayout, cgroupPids, oomKills, sampleCgroup, systemCpuUsage } from '../../host/cgroups.ts';
 import { buildOciSpec, type ContainerSpec, capabilities } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
@@ -52,7 +60,11 @@ import {
   validateName,
   ZERO_TIME,
 } from '../../core/containers/store.ts';
+import type { CommitImageOptions } from '../../core/images/types.ts';
 import type { AttachConnection } from '../../core/runtime/attach.ts';
+import type { Change } from '../../core/snapshots/types.ts';
+import type { EventSink } from '../../core/events/bus.ts';
+import { commitContainer } from './container-commit.ts';
 import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
 import {
@@ -60,13 +72,23 @@ import {
   mergeConfig,
   mergeEnv,
   normalizeNetworkMode,
-  parseBinds,
+  parseNamespaceMode,
   parseSecurityOpts,
   type SecurityOpts,
+  validateSysctls,
   validateUlimits,
 } from './container-config.ts';
+import { checkBindTargets, planMounts } from './container-mounts.ts';
+import { checkResources, ociResources, RESOURCE_KEYS } from './container-resources.ts';
+import { networkStats, type PreviousSample, stoppedStats, toDockerStats } from './container-stats.ts';
+import { top as psTop } from './container-top.ts';
+import { blockDevice, namespacePlan, resourceHost } from './container-process.ts';
 import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
-import { mkdirInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
+import { mkdirInRoot, pathInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
+import type { SpecMount } from '../../core/containers/mounts.ts';
+import { ANONYMOUS_LABEL, type VolumeService } from '../../core/volumes/service.ts';
+import { clearQuota, setDirQuota } from '../../host/quota.ts';
+import { parseBytes } from '../../lib/size.ts';
 import type { ContainerNetworking, NetworkService } from '../../core/network/service.ts';
 import {
   containerModeTarget,
@@ -98,6 +120,8 @@ export interface ContainerImage {
 export interface ImagePort {
   /** 'not-found' with `No such image: <ref>` when missing. */
   resolve(ref: string): Promise<ContainerImage>;
+  /** Makes an image of a parent, a layer and a config (core ImageService.commit). */
+  commit(opts: CommitImageOptions): Promise<{ id: string }>;
 }
 
 /** The container's writable layer (implemented over core/snapshots). */
@@ -108,6 +132,10 @@ export interface RootfsPort {
   mounts(key: string): Promise<MountSpec>;
   /** Removes the snapshot; it must be unmounted. */
   remove(key: string): Promise<void>;
+  /** The snapshot's changes as an uncompressed layer tar (Snapshotter.diff). */
+  diff(key: string): AsyncIterable<Uint8Array>;
+  /** The snapshot's changes over its image (Snapshotter.changes). */
+  changes(key: string): Promise<Change[]>;
 }
 
 export interface ContainerServiceOptions {
@@ -116,13 +144,20 @@ export interface ContainerServiceOptions {
   runtime: TaskRuntime;
   images: ImagePort;
   rootfs: RootfsPort;
-  cgroupV2: boolean;
+  /** Named and anonymous volumes (the local driver). */
+  volumes: VolumeService;
+  /** The host's cgroup layout and what it can limit. */
+  cgroups: CgroupLayout;
+  /** daemon.json `default-ulimits`: applied where a container sets no limit of that name. */
+  defaultUlimits?: { Name: string; Soft: number; Hard: number }[];
   /** The default seccomp profile with the host facts it needs; absent = containers run unconfined. */
   seccomp?: ContainerSpec['seccomp'];
   /** Capabilities berthd may hand on (its bounding set). */
   hostCaps?: readonly string[];
   /** berthd's own hard rlimits by Docker name, read once at start (they cannot grow). */
   hostLimits?: Record<string, number>;
+  /** Where lifecycle events go (GET /events); none: not published. */
+  events?: EventSink;
   /** Path of an init binary for `--init` (catatonit or tini). */
   initPath?: string;
   /** Networks, endpoints and published ports. */
@@ -202,6 +237,8 @@ export class ContainerService implements ContainersApi {
   readonly #compiledFilters = new Map<string, string>();
   /** Current restart back-off per container, in ms. */
   readonly #backoff = new Map<string, number>();
+  /** The last stats sample per running container: the "before" of the next CPU %. */
+  readonly #lastStats = new Map<string, PreviousSample>();
 
   constructor(opts: ContainerServiceOptions) {
     this.#o = opts;
@@ -213,6 +250,20 @@ export class ContainerService implements ContainersApi {
 
   #log(level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void {
     this.#o.log?.(level, msg, fields);
+  }
+
+  #volumesRoot(): string {
+    return join(this.#o.dataRoot, 'volumes');
+  }
+
+  /** Publishes a container event with Docker's attributes: labels, image, name, then `extra`. */
+  #event(action: string, rec: ContainerRecord, extra: Record<string, string> = {}): void {
+    this.#o.events?.publish({
+      type: 'container',
+      action,
+      id: rec.id,
+      attributes: containerEventAttributes(rec, extra),
+    });
   }
 
   // ---- lifecycle of the service -------------------------------------------------
@@ -291,7 +342,6 @@ export class ContainerService implements ContainersApi {
       return `/${t.name}:/${name}/${alias || t.name}`;
     });
     if (links.length > 0) hostConfig.Links = links;
-    const binds = parseBinds(hostConfig.Binds ?? []);
     validateUlimits(hostConfig.Ulimits ?? [], this.#o.hostLimits ?? {});
     parseSecurityOpts(hostConfig.SecurityOpt ?? []);
     if (
@@ -301,9 +351,19 @@ export class ContainerService implements ContainersApi {
     ) {
       throw invalidArgument("can't create 'autoremove' containers with restart policy");
     }
+    const warnings = this.#checkProcessOptions(hostConfig, body);
     const image = await this.#o.images.resolve(body.Image);
     const config = mergeConfig(image.config, body);
-    const warnings = validatePorts(config, hostConfig, networkMode);
+    const portWarnings = validatePorts(config, hostConfig, networkMode);
+    const plan = planMounts(hostConfig, config, {
+      mountsOf: (ref) => {
+        const other = store.find(ref);
+        // 400, not 404: a 404 on create makes the docker CLI go and pull the image.
+        if (!other) throw invalidArgument(`No such container: ${ref}`);
+        return other.mounts ?? [];
+      },
+    });
+    const storageSize = storageQuota(hostConfig.StorageOpt ?? {});
     const id = newContainerId();
     config.Hostname = body.Hostname || (networkMode === 'host' ? hostHostname() : id.slice(0, 12));
     const command = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
@@ -322,27 +382,95 @@ export class ContainerService implements ContainersApi {
       state: newTaskState(),
       restartCount: 0,
       execIds: [],
+      mounts: plan.mounts,
+      devices: plan.devices,
+      deviceRules: plan.deviceRules,
     };
+    const volumes = this.#o.volumes;
     const undo: (() => Promise<void>)[] = [];
+    // The named volumes are held from removal until the record references them.
+    const unpin = volumes.pin(plan.volumes.flatMap((v) => (v.name ? [v.name] : [])));
     try {
+      store.checkNameFree(name);
+      const dir = this.#dir(id);
+      await mkdir(join(dir, 'rootfs'), { recursive: true });
+      undo.push(() => rm(dir, { recursive: true, force: true }));
+      const rootfsMount = await this.#o.rootfs.prepare(id, image.chainId);
+      undo.push(() => this.#o.rootfs.remove(id));
+      await checkBindTargets(plan.mounts, rootfsMount);
+      if (storageSize !== undefined) await setDirQuota(upperDir(rootfsMount), quotaProjectOf(id), storageSize);
+      for (const need of plan.volumes) {
+        const m = plan.mounts[need.mountIndex];
+        if (!m) continue;
+        const anonymous = need.name === undefined;
+        const labels = anonymous ? { ...need.labels, [ANONYMOUS_LABEL]: '' } : need.labels;
+        const { volume, created } = await volumes.create({
+          ...(need.name ? { name: need.name } : {}),
+          ...(labels ? { labels } : {}),
+          ...(need.options ? { options: need.options } : {}),
+        });
+        if (anonymous) undo.push(() => volumes.remove(volume.name, { force: true }));
+        if (created && !anonymous) undo.push(() => volumes.remove(volume.name, { force: true }).catch(() => {}));
+        m.source = volume.name;
+      }
+      for (const d of plan.makeDirs) {
+        await mkdir(d, { recursive: true });
+        undo.push(() => rmdir(d).catch(() => {}));
+      }
       store.insert(rec);
       undo.push(async () => store.delete(id));
       await this.#o.network.attach({ id, name }, endpoints);
       undo.push(() => this.#o.network.detach(id));
-      const dir = this.#dir(id);
-      await mkdir(join(dir, 'rootfs'), { recursive: true });
-      undo.push(() => rm(dir, { recursive: true, force: true }));
-      await this.#o.rootfs.prepare(id, image.chainId);
-      undo.push(() => this.#o.rootfs.remove(id));
-      for (const b of binds) {
-        if (!existsSync(b.source)) await mkdir(b.source, { recursive: true });
-      }
     } catch (err) {
+      unpin();
       for (const u of undo.reverse()) await u().catch(() => {});
       throw err;
     }
+    unpin();
+    this.#event('create', rec);
     this.#log('info', 'container created', { id, name });
-    return { Id: id, Warnings: warnings };
+    return { Id: id, Warnings: [...warnings, ...portWarnings, ...plan.warnings] };
+  }
+
+  /**
+   * Docker's create-time checks of the process, namespace and resource
+   * options; normalizes `hostConfig` in place and returns the warnings.
+   */
+  #checkProcessOptions(hostConfig: HostConfig, body: ContainerCreateRequest): string[] {
+    const warnings = checkResources(hostConfig, resourceHost(this.#o.cgroups));
+    if ((hostConfig.Memory ?? 0) > 0 && (hostConfig.MemorySwap ?? 0) === 0 && this.#o.cgroups.features.swapLimit) {
+      // As Docker: a memory limit without a swap limit allows as much swap again.
+      hostConfig.MemorySwap = (hostConfig.Memory ?? 0) * 2;
+    }
+    for (const key of [
+      'BlkioWeightDevice',
+      'BlkioDeviceReadBps',
+      'BlkioDeviceWriteBps',
+      'BlkioDeviceReadIOps',
+      'BlkioDeviceWriteIOps',
+    ] as const) {
+      for (const d of hostConfig[key] ?? []) blockDevice(d.Path);
+    }
+    const pid = parseNamespaceMode('pid', hostConfig.PidMode);
+    const ipc = parseNamespaceMode('ipc', hostConfig.IpcMode);
+    const uts = parseNamespaceMode('uts', hostConfig.UTSMode);
+    parseNamespaceMode('cgroupns', hostConfig.CgroupnsMode);
+    parseNamespaceMode('userns', hostConfig.UsernsMode);
+    for (const m of [pid, ipc]) if (m.kind === 'container') this.#o.store.get(m.ref);
+    if (uts.kind === 'host' && body.Hostname) throw invalidArgument('Conflicting options: hostname and the UTS mode');
+    validateSysctls(hostConfig.Sysctls ?? {}, {
+      ipcHost: ipc.kind === 'host',
+      netHost: hostConfig.NetworkMode === 'host',
+    });
+    const adj = hostConfig.OomScoreAdj ?? 0;
+    if (adj < -1000 || adj > 1000)
+      throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
+    if ((hostConfig.ShmSize ?? 0) < 0) throw invalidArgument('SHM size can not be less than 0');
+    if (body.StopSignal) parseSignal(body.StopSignal);
+    if (body.StopTimeout !== undefined && body.StopTimeout < -1) {
+      throw invalidArgument(`invalid stop timeout ${body.StopTimeout}: it must be -1 (wait forever) or more`);
+    }
+    return warnings;
   }
 
   // ---- queries ------------------------------------------------------------------
@@ -358,7 +486,7 @@ export class ContainerService implements ContainersApi {
     return recs.map((r) => {
       const running = isRunning(r.state.status);
       return {
-        ...summarize(r),
+        ...summarize(r, this.#volumesRoot()),
         Ports: summaryPorts(r.config, this.#o.network.portsOf(r.id), running),
         NetworkSettings: { Networks: this.#networkSettings(r).Networks },
       };
@@ -401,7 +529,7 @@ export class ContainerService implements ContainersApi {
       ExecIDs: rec.execIds.length ? rec.execIds : null,
       HostConfig: rec.hostConfig,
       GraphDriver: { Name: 'overlay2', Data: { MergedDir: join(dir, 'rootfs') } },
-      Mounts: mountPoints(rec),
+      Mounts: mountPoints(rec, this.#volumesRoot()),
       Config: rec.config,
       NetworkSettings: this.#networkSettings(rec),
     };
@@ -552,7 +680,29 @@ export class ContainerService implements ContainersApi {
         await mount(m, rootfs);
       }
       const security = parseSecurityOpts(rec.hostConfig.SecurityOpt ?? []);
-      const user = await resolveUser(rootfs, rec.config.User ?? '');
+      const user = await resolveUser(rootfs, rec.config.User ?? '', rec.hostConfig.GroupAdd ?? []);
+      const shmDir = join(dir, 'shm');
+      const ns = namespacePlan(
+        rec.hostConfig,
+        this.#o.cgroups,
+        (ref) => {
+          const other = this.#o.store.get(ref);
+          if (!isRunning(other.state.status) || other.state.pid <= 0) {
+            throw conflict(`cannot join namespaces of a non running container: ${other.id}`);
+          }
+          const shareable = other.hostConfig.IpcMode === 'shareable';
+          return { id: other.id, pid: other.state.pid, shm: shareable ? join(this.#dir(other.id), 'shm') : undefined };
+        },
+        shmDir,
+      );
+      if (ns.shm.mode === 'bind' && ns.shm.source === shmDir && !(await isMounted(shmDir))) {
+        await mkdir(shmDir, { recursive: true });
+        const size = rec.hostConfig.ShmSize && rec.hostConfig.ShmSize > 0 ? rec.hostConfig.ShmSize : 64 * 1024 * 1024;
+        await mount(
+          { type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${size}`] },
+          shmDir,
+        );
+      }
       const cwd = rec.config.WorkingDir || '/';
       await mkdirInRoot(rootfs, cwd);
       const mode = rec.hostConfig.NetworkMode ?? 'bridge';
@@ -585,21 +735,25 @@ export class ContainerService implements ContainersApi {
         readonlyRootfs: rec.hostConfig.ReadonlyRootfs,
         network: mode === 'host' ? { mode: 'host' } : netnsPath ? { mode: 'path', path: netnsPath } : { mode: 'none' },
         etcFiles: { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') },
-        binds: parseBinds(rec.hostConfig.Binds ?? []),
+        mounts: await this.#specMounts(rec, rootfs),
+        devices: rec.devices ?? [],
+        deviceRules: rec.deviceRules ?? [],
         privileged: rec.hostConfig.Privileged,
         hostCaps: this.#o.hostCaps,
         capAdd: rec.hostConfig.CapAdd ?? undefined,
         capDrop: rec.hostConfig.CapDrop ?? undefined,
         cgroupsPath: `/berth/${id}`,
-        cgroupV2: this.#o.cgroupV2,
-        memoryLimit: rec.hostConfig.Memory,
-        pidsLimit: rec.hostConfig.PidsLimit ?? undefined,
-        nanoCpus: rec.hostConfig.NanoCpus,
+        cgroupV2: this.#o.cgroups.version === '2',
+        resources: ociResources(rec.hostConfig, blockDevice),
         shmSize: rec.hostConfig.ShmSize,
+        namespaces: ns.namespaces,
+        shm: ns.shm,
+        sysctls: rec.hostConfig.Sysctls ?? undefined,
+        oomScoreAdj: rec.hostConfig.OomScoreAdj,
         initPath: rec.hostConfig.Init ? this.#o.initPath : undefined,
         seccomp: seccompOf(security.seccomp, this.#o.seccomp),
         noNewPrivileges: security.noNewPrivileges,
-        rlimits: (rec.hostConfig.Ulimits ?? []).map((u) => ({
+        rlimits: withDefaultUlimits(rec.hostConfig.Ulimits ?? [], this.#o.defaultUlimits ?? []).map((u) => ({
           type: `RLIMIT_${u.Name.toUpperCase()}`,
           soft: u.Soft,
           hard: u.Hard,
@@ -655,6 +809,7 @@ export class ContainerService implements ContainersApi {
         await runtime.kill(id, 'KILL').catch(() => {});
         throw err;
       }
+      this.#event('start', rec);
       this.#log('info', 'container started', { id, pid });
     } catch (err) {
       const e =
@@ -667,10 +822,58 @@ export class ContainerService implements ContainersApi {
         this.#o.store.update(rec);
         this.#failPending(id);
         // As Docker: an auto-remove container that cannot start is removed.
-        if (rec.hostConfig.AutoRemove) await this.#removeLocked(id).catch(() => {});
+        if (rec.hostConfig.AutoRemove) await this.#removeLocked(id, true).catch(() => {});
       }
       throw e;
     }
+  }
+
+  /**
+   * The user's mounts with host sources: volumes made ready (mounted if they
+   * have a type) and, at a volume's first use, filled from the image unless
+   * `nocopy` (then the record forgets the copy-up, as Docker copies once).
+   */
+  async #specMounts(rec: ContainerRecord, rootfs: string): Promise<SpecMount[]> {
+    const out: SpecMount[] = [];
+    let copied = false;
+    for (const m of rec.mounts ?? []) {
+      if (m.type === 'tmpfs') {
+        out.push({ type: 'tmpfs', destination: m.destination, readonly: m.readonly, options: m.tmpfsOptions ?? [] });
+        continue;
+      }
+      let source = m.source;
+      if (m.type === 'volume') {
+        source = await this.#o.volumes.prepare(m.source);
+        this.#o.events?.publish({
+          type: 'volume',
+          action: 'mount',
+          id: m.source,
+          attributes: {
+            container: rec.id,
+            destination: m.destination,
+            driver: 'local',
+            propagation: '',
+            'read/write': String(!m.readonly),
+          },
+        });
+        if (m.copyUp) {
+          const from = await pathInRoot(rootfs, m.destination);
+          if (from && (await stat(from)).isDirectory()) await this.#o.volumes.copyUp(m.source, from);
+          m.copyUp = false;
+          copied = true;
+        }
+      }
+      out.push({
+        type: 'bind',
+        source,
+        destination: m.destination,
+        readonly: m.readonly,
+        propagation: m.propagation || 'rprivate',
+        recursive: m.nonRecursive !== true,
+      });
+    }
+    if (copied) this.#o.store.update(rec);
+    return out;
   }
 
   async #connectPending(id: string, bundle: string): Promise<void> {
@@ -724,8 +927,11 @@ export class ContainerService implements ContainersApi {
       // Events also come for an exit file being cleared before a start: with
       // no exit recorded and conmon alive, the task still runs.
       if (!exit && (await this.#o.runtime.conmonAlive(cur.state.conmonPid))) return;
+      // The cgroup is still there (the runtime's delete removes it): did the OOM killer strike?
+      const oomKilled = (await oomKills(this.#o.cgroups, `/berth/${id}`).catch(() => 0)) > 0;
       cur.state = {
         ...cur.state,
+        oomKilled,
         status: 'exited',
         pid: 0,
         conmonPid: 0,
@@ -737,9 +943,12 @@ export class ContainerService implements ContainersApi {
       await this.#releaseTask(id);
       this.#exited.get(id)?.resolve();
       this.#exited.delete(id);
+      this.#lastStats.delete(id);
+      if (cur.state.oomKilled) this.#event('oom', cur);
+      this.#event('die', cur, { exitCode: String(cur.state.exitCode) });
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
       this.#notify(id, ['not-running', 'next-exit'], { StatusCode: cur.state.exitCode, Error: null });
-      if (cur.hostConfig.AutoRemove) await this.#removeLocked(id);
+      if (cur.hostConfig.AutoRemove) await this.#removeLocked(id, true);
       else if (shouldRestart(cur)) this.#scheduleRestart(cur);
     });
   }
@@ -747,7 +956,13 @@ export class ContainerService implements ContainersApi {
   /** Removes what a finished task leaves: the runtime's state and the rootfs mount (both, in parallel). */
   async #releaseTask(id: string): Promise<void> {
     const rootfs = join(this.#dir(id), 'rootfs');
+    const shm = join(this.#dir(id), 'shm');
     await Promise.all([
+      existsSync(shm)
+        ? isMounted(shm).then((m) =>
+            m ? unmount(shm).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
+          )
+        : undefined,
       this.#o.runtime.hasState(id)
         ? this.#o.runtime
             .delete(id)
@@ -788,10 +1003,17 @@ export class ContainerService implements ContainersApi {
     const signal = parseSignal(opts.signal || rec.config.StopSignal || 'SIGTERM');
     const timeout = opts.t ?? rec.config.StopTimeout ?? 10;
     await this.#o.runtime.kill(rec.id, signal).catch(() => {});
-    if (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) return;
-    if (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY))) return;
-    await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
-    await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+    await this.#thaw(rec.id);
+    this.#event('kill', rec, { signal: String(signal) });
+    const exited =
+      (timeout >= 0 && (await this.#waitExit(rec.id, timeout * 1000))) ||
+      (timeout < 0 && (await this.#waitExit(rec.id, Number.POSITIVE_INFINITY)));
+    if (!exited) {
+      await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      this.#event('kill', rec, { signal: '9' });
+      await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
+    }
+    this.#event('stop', rec);
   }
 
   /**
@@ -827,6 +1049,7 @@ export class ContainerService implements ContainersApi {
       });
     }
     await this.start(rec.id);
+    this.#event('restart', this.#o.store.get(rec.id));
   }
 
   /** Waits until no exit bookkeeping is pending for `id`. */
@@ -839,6 +1062,21 @@ export class ContainerService implements ContainersApi {
     const sig = parseSignal(opts.signal || 'SIGKILL');
     if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
     await this.#o.runtime.kill(rec.id, sig);
+    this.#event('kill', rec, { signal: String(sig) });
+    // A frozen process handles no signal: as Docker, a kill of a paused container thaws it.
+    await this.#thaw(rec.id);
+  }
+
+  /** Thaws a paused container (after a signal was sent to it, so that it can act on it). */
+  async #thaw(id: string): Promise<void> {
+    const cur = this.#o.store.find(id);
+    if (cur?.state.status !== 'paused') return;
+    await this.#o.runtime.resume(id).catch(() => {});
+    const again = this.#o.store.find(id);
+    if (again?.state.status === 'paused') {
+      again.state = { ...again.state, status: 'running' };
+      this.#o.store.update(again);
+    }
   }
 
   // ---- remove -------------------------------------------------------------------
@@ -855,12 +1093,14 @@ export class ContainerService implements ContainersApi {
       rec.manuallyStopped = true;
       this.#o.store.update(rec);
       await this.#o.runtime.kill(rec.id, 'KILL', true).catch(() => {});
+      await this.#thaw(rec.id);
       await this.#waitExit(rec.id, Number.POSITIVE_INFINITY);
     }
-    await this.#lock.run(rec.id, () => this.#removeLocked(rec.id));
+    await this.#lock.run(rec.id, () => this.#removeLocked(rec.id, opts.v === true));
   }
 
-  async #removeLocked(id: string): Promise<void> {
+  /** Removes the container; with `volumes`, also its anonymous volumes that no other container uses. */
+  async #removeLocked(id: string, volumes = false): Promise<void> {
     const rec = this.#o.store.find(id);
     if (!rec) return;
     const dir = this.#dir(id);
@@ -870,12 +1110,22 @@ export class ContainerService implements ContainersApi {
     }
     await this.#o.rootfs.remove(id);
     await this.#o.network.detach(id);
+    if (rec.hostConfig.StorageOpt?.size) await clearQuota(this.#o.dataRoot, quotaProjectOf(id));
     await this.#o.runtime.clearExit(id);
     await rm(dir, { recursive: true, force: true });
     this.#o.store.delete(id);
+    if (volumes) {
+      for (const m of rec.mounts ?? []) {
+        if (m.type !== 'volume' || !m.anonymous) continue;
+        await this.#o.volumes.remove(m.source, { force: true }).catch((err) => {
+          this.#log('info', 'anonymous volume kept', { id, volume: m.source, err: String(err) });
+        });
+      }
+    }
     for (const e of rec.execIds) this.#execs.delete(e);
     this.#failPending(id);
     this.#notify(id, ['not-running', 'next-exit', 'removed'], { StatusCode: rec.state.exitCode, Error: null });
+    this.#event('destroy', rec);
     this.#log('info', 'container removed', { id });
   }
 
@@ -937,6 +1187,7 @@ export class ContainerService implements ContainersApi {
     const wantErr = opts.stderr !== false;
     const replay = opts.logs ? await this.logs(rec.id, { follow: false }) : undefined;
     const stdinOnce = rec.config.StdinOnce === true;
+    this.#event('attach', rec);
     if (isRunning(rec.state.status)) {
       const conn = await this.#o.runtime.attach(this.#dir(rec.id));
       return sessionFrom(conn, { tty, wantOut, wantErr, stdin: opts.stdin === true, stdinOnce, replay });
@@ -958,6 +1209,153 @@ export class ContainerService implements ContainersApi {
     await this.#o.runtime.resize(this.#dir(rec.id), opts.h, opts.w);
   }
 
+  // ---- update / pause / top / stats -----------------------------------------------
+
+  #cgroupPath(id: string): string {
+    return `/berth/${id}`;
+  }
+
+  update(ref: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      const hc = cur.hostConfig;
+      const changes: ContainerUpdateRequest = {};
+      for (const k of RESOURCE_KEYS) {
+        const v = body[k];
+        if (v !== undefined && v !== null && !(typeof v === 'number' && v === 0 && k !== 'PidsLimit')) {
+          (changes as Record<string, unknown>)[k] = v;
+        }
+      }
+      const warnings = checkResources(changes, resourceHost(this.#o.cgroups), hc);
+      if (
+        changes.Memory !== undefined &&
+        changes.MemorySwap === undefined &&
+        (hc.MemorySwap ?? 0) > 0 &&
+        changes.Memory > (hc.MemorySwap ?? 0)
+      ) {
+        throw invalidArgument(
+          'Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time',
+        );
+      }
+      const policy = body.RestartPolicy;
+      if (policy?.Name !== undefined && policy.Name !== '' && policy.Name !== 'no' && hc.AutoRemove) {
+        throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      }
+      if (policy?.Name !== undefined && !['', 'no', 'always', 'unless-stopped', 'on-failure'].includes(policy.Name)) {
+        throw invalidArgument(`invalid restart policy '${policy.Name}'`);
+      }
+      const next: HostConfig = { ...hc, ...changes };
+      if (isRunning(cur.state.status)) {
+        const file = join(this.#dir(cur.id), 'update-resources.json');
+        await writeFile(file, JSON.stringify(ociResources(changes, blockDevice)));
+        try {
+          await this.#o.runtime.update(cur.id, file);
+        } catch (err) {
+          throw new BerthError('internal', `Cannot update container ${cur.id}: ${(err as Error).message.trim()}`);
+        } finally {
+          await rm(file, { force: true });
+        }
+      }
+      // As Docker: an empty policy name (what the docker CLI sends without --restart) leaves the policy as it is.
+      if (policy?.Name) next.RestartPolicy = { Name: policy.Name, MaximumRetryCount: policy.MaximumRetryCount ?? 0 };
+      cur.hostConfig = next;
+      this.#o.store.update(cur);
+      this.#event('update', cur);
+      return { Warnings: warnings };
+    });
+  }
+
+  pause(ref: string): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      if (cur.state.status === 'paused') throw conflict(`Container ${cur.id} is already paused`);
+      if (cur.state.status !== 'running') throw conflict(`Container ${cur.id} is not running`);
+      await this.#o.runtime.pause(cur.id);
+      cur.state = { ...cur.state, status: 'paused' };
+      this.#o.store.update(cur);
+      this.#event('pause', cur);
+    });
+  }
+
+  unpause(ref: string): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      if (cur.state.status !== 'paused') throw conflict(`Container ${cur.id} is not paused`);
+      await this.#o.runtime.resume(cur.id);
+      cur.state = { ...cur.state, status: 'running' };
+      this.#o.store.update(cur);
+      this.#event('unpause', cur);
+    });
+  }
+
+  async top(ref: string, opts: { psArgs?: string } = {}): Promise<ContainerTop> {
+    const rec = this.#o.store.get(ref);
+    if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
+    const pids = await cgroupPids(this.#o.cgroups, this.#cgroupPath(rec.id));
+    return psTop(pids, opts.psArgs || '-ef');
+  }
+
+  /** One sample of a running container; the previous one (or its start) gives the CPU % baseline. */
+  #sample(rec: ContainerRecord, oneShot: boolean): ContainerStats {
+    const s = sampleCgroup(this.#o.cgroups, this.#cgroupPath(rec.id));
+    const systemCpu = systemCpuUsage();
+    const networks = networkStats(rec.state.pid);
+    const ncpu = cpus().length;
+    const meta = {
+      id: rec.id,
+      name: rec.name,
+      read: new Date().toISOString(),
+      systemCpu,
+      onlineCpus: s.cpu.perCpu?.length || ncpu,
+      hostMemory: totalmem(),
+    };
+    let pre: PreviousSample | undefined;
+    if (!oneShot) {
+      pre = this.#lastStats.get(rec.id);
+      if (!pre || Date.parse(pre.read) < Date.parse(rec.state.startedAt)) {
+        const sinceStartNs = Math.max(0, Date.now() - Date.parse(rec.state.startedAt)) * 1e6;
+        pre = {
+          read: rec.state.startedAt,
+          cpu: {
+            cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },
+            system_cpu_usage: Math.max(0, systemCpu - sinceStartNs * ncpu),
+            online_cpus: meta.onlineCpus,
+            throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+          },
+        };
+      }
+    }
+    const out = toDockerStats(s, meta, pre, networks);
+    this.#lastStats.set(rec.id, { read: out.read, cpu: out.cpu_stats });
+    return out;
+  }
+
+  async stats(ref: string, opts: StatsOptions = {}): Promise<AsyncIterable<ContainerStats>> {
+    const first = this.#o.store.get(ref);
+    const id = first.id;
+    const firstSample = isRunning(first.state.status)
+      ? this.#sample(first, opts.oneShot === true)
+      : stoppedStats(first.id, first.name);
+    const self = this;
+    return (async function* () {
+      yield firstSample;
+      if (opts.stream === false) return;
+      while (!opts.signal?.aborted) {
+        await sleep(1000, opts.signal);
+        const rec = self.#o.store.find(id);
+        if (!rec || opts.signal?.aborted) return;
+        if (!isRunning(rec.state.status)) {
+          yield stoppedStats(rec.id, rec.name);
+          return;
+        }
+        yield self.#sample(rec, false);
+      }
+    })();
+  }
+
   // ---- exec ---------------------------------------------------------------------
 
   async execCreate(ref: string, body: ExecCreateRequest): Promise<{ Id: string }> {
@@ -968,6 +1366,7 @@ export class ContainerService implements ContainersApi {
     this.#execs.set(id, { id, containerId: rec.id, config: body, running: false, exitCode: null, pid: 0 });
     rec.execIds.push(id);
     this.#o.store.update(rec);
+    this.#event(`exec_create: ${body.Cmd.join(' ')}`, rec, { execID: id });
     return { Id: id };
   }
 
@@ -983,7 +1382,7 @@ export class ContainerService implements ContainersApi {
     const rec = this.#o.store.get(s.containerId);
     if (!isRunning(rec.state.status)) throw conflict(`container ${rec.id} is not running`);
     const rootfs = join(this.#dir(rec.id), 'rootfs');
-    const user = await resolveUser(rootfs, s.config.User || rec.config.User || '');
+    const user = await resolveUser(rootfs, s.config.User || rec.config.User || '', rec.hostConfig.GroupAdd ?? []);
     const tty = body.Tty ?? s.config.Tty === true;
     const env = mergeEnv(rec.config.Env ?? [], s.config.Env ?? []);
     if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
@@ -1019,9 +1418,11 @@ export class ContainerService implements ContainersApi {
     }
     s.pid = task.pid;
     s.dir = task.dir;
+    this.#event(`exec_start: ${s.config.Cmd.join(' ')}`, rec, { execID: execId });
     const finished = task.exited.then((code) => {
       s.running = false;
       s.exitCode = code;
+      this.#event('exec_die', this.#o.store.find(s.containerId) ?? rec, { execID: execId, exitCode: String(code) });
       void this.#o.runtime.removeExec(execId);
       // As Docker: a finished exec leaves the container's ExecIDs, and stays
       // inspectable for a while (clients read its exit code right after).
@@ -1087,6 +1488,31 @@ export class ContainerService implements ContainersApi {
     };
   }
 
+  // ---- commit -------------------------------------------------------------------
+
+  commit(ref: string, opts: CommitOptions = {}): Promise<{ Id: string }> {
+    const rec = this.#o.store.get(ref);
+    return this.#lock.run(rec.id, async () => {
+      const cur = this.#o.store.get(rec.id);
+      const out = await commitContainer(
+        {
+          commitImage: (o) => this.#o.images.commit(o),
+          diff: (key) => this.#o.rootfs.diff(key),
+          pause: (id) => this.#o.runtime.pause(id),
+          resume: (id) => this.#o.runtime.resume(id),
+        },
+        cur,
+        opts,
+      );
+      this.#event('commit', cur, {
+        comment: opts.comment ?? '',
+        imageID: out.Id,
+        imageRef: opts.repo ? `${opts.repo}:${opts.tag || 'latest'}` : '',
+      });
+      return out;
+    });
+  }
+
   /** For the image service: is any container using this image? */
   imageInUse(imageId: string): ContainerRecord | undefined {
     return this.#o.store.usesImage(imageId);
@@ -1095,8 +1521,51 @@ export class ContainerService implements ContainersApi {
 
 // ---- helpers (pure or nearly) ---------------------------------------------------
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** The daemon's default ulimits under the container's own (a container's limit of the same name wins). */
+export function withDefaultUlimits<T extends { Name: string }>(own: T[], defaults: T[]): T[] {
+  return [...defaults.filter((d) => !own.some((u) => u.Name === d.Name)), ...own];
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((r) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      r();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** A container event's attributes as Docker sets them: the container's labels, then image and name, then `extra`. */
+export function containerEventAttributes(
+  rec: ContainerRecord,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { ...(rec.config.Labels ?? {}), image: rec.image, name: rec.name, ...extra };
+}
+
+/** `--storage-opt size=`: the bytes of the writable layer's quota; other storage options are refused. */
+function storageQuota(opts: Record<string, string>): number | undefined {
+  let size: number | undefined;
+  for (const [k, v] of Object.entries(opts)) {
+    if (k !== 'size') throw invalidArgument(`Unknown option ${k}: --storage-opt takes only size=`);
+    size = parseBytes(v);
+    if (size === undefined || size <= 0) throw invalidArgument(`invalid storage size: '${v}'`);
+  }
+  return size;
+}
+
+/** The writable directory of a container's root filesystem mount. */
+function upperDir(m: MountSpec): string {
+  const opt = m.options.find((o) => o.startsWith('upperdir='));
+  return opt ? opt.slice('upperdir='.length) : m.source;
+}
+
+/** The xfs project of a container's writable layer: from its ID, in a range volumes do not use. */
+function quotaProjectOf(id: string): number {
+  return 0x40000000 + Number.parseInt(id.slice(0, 7), 16);
 }
 
 function validateSize(opts: ResizeOptions): void {

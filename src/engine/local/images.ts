@@ -5,6 +5,7 @@
  * directories as Docker's overlay2 GraphDriver data.
  */
 import type { ImageService, ImageRecord, RemovedItem } from '../../core/images/types.ts';
+import type { EventSink } from '../../core/events/bus.ts';
 import type { Snapshotter } from '../../core/snapshots/types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import type { ImageRuntimeConfig } from '../../oci/image.ts';
@@ -25,6 +26,8 @@ export interface ImagesApiDeps {
   images: ImageService;
   /** Read for GraphDriver data (the layer directories). */
   snapshotter: Snapshotter;
+  /** Where image events (tag, untag, delete) go; none: not published. */
+  events?: EventSink;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -32,6 +35,8 @@ const LIST_FILTERS = new Set(['dangling', 'label', 'reference', 'before', 'since
 
 export function createImagesApi(deps: ImagesApiDeps): ImagesApi {
   const { images, snapshotter } = deps;
+  const event = (action: string, id: string, name: string) =>
+    deps.events?.publish({ type: 'image', action, id, attributes: { name } });
 
   const inspect = async (image: ImageRecord): Promise<ImageInspect> => {
     const config = await images.config(image);
@@ -113,11 +118,18 @@ export function createImagesApi(deps: ImagesApiDeps): ImagesApi {
       if (familiarName({ domain: ref.domain, path: ref.path }) === 'sha256') {
         throw invalidArgument('refusing to create an ambiguous tag using digest algorithm as name');
       }
-      await images.tag(name, formatReference({ ...ref, tag: ref.tag ?? DEFAULT_TAG }));
+      const target = formatReference({ ...ref, tag: ref.tag ?? DEFAULT_TAG });
+      await images.tag(name, target);
+      event('tag', (await images.get(target)).id, familiarName(target));
     },
 
     async remove(name: string, opts: ImageRemoveOptions = {}): Promise<ImageDeleteItem[]> {
+      const { id } = await images.get(name);
       const items = await images.remove(name, { force: opts.force ?? false, noprune: opts.noprune ?? false });
+      for (const item of items) {
+        if ('untagged' in item) event('untag', id, familiarName(item.untagged));
+        else if (item.deleted === id) event('delete', id, id);
+      }
       return items.map(toDeleteItem);
     },
 

@@ -11,7 +11,7 @@ import type { OciUser } from '../../oci/runtime-spec.ts';
 import type { ContainerRecord } from '../../core/containers/store.ts';
 
 /** Resolves a path inside `root` without leaving it (symlinks included); undefined if it escapes. */
-async function pathInRoot(root: string, path: string): Promise<string | undefined> {
+export async function pathInRoot(root: string, path: string): Promise<string | undefined> {
   try {
     const real = await realpath(join(root, path));
     const realRoot = await realpath(root);
@@ -46,12 +46,22 @@ async function readRootFile(root: string, path: string): Promise<string> {
   return readFile(p, 'utf8');
 }
 
-/** Resolves `user[:group]` against the container's /etc/passwd and /etc/group. */
-export async function resolveUser(rootfs: string, spec: string): Promise<OciUser> {
-  if (spec === '') return { uid: 0, gid: 0, additionalGids: [0] };
+/**
+ * Resolves `user[:group]` against the container's /etc/passwd and /etc/group,
+ * as Docker does: a user's supplementary groups come from /etc/group unless a
+ * group is given; `groupAdd` (`--group-add`, names or IDs) adds more.
+ */
+export async function resolveUser(rootfs: string, spec: string, groupAdd: readonly string[] = []): Promise<OciUser> {
+  const groups = parseColonFile(await readRootFile(rootfs, '/etc/group'));
+  const added = groupAdd.map((g) => {
+    if (/^\d+$/.test(g)) return Number.parseInt(g, 10);
+    const ent = groups.find((e) => e[0] === g);
+    if (!ent) throw invalidArgument(`Unable to find group ${g}: no matching entries in group file`);
+    return Number.parseInt(ent[2] ?? '0', 10);
+  });
+  if (spec === '') return { uid: 0, gid: 0, additionalGids: [...new Set([0, ...added])] };
   const [userPart = '', groupPart] = spec.split(':');
   const passwd = parseColonFile(await readRootFile(rootfs, '/etc/passwd'));
-  const groups = parseColonFile(await readRootFile(rootfs, '/etc/group'));
   let uid: number;
   let gid = 0;
   let userName: string | undefined;
@@ -83,6 +93,7 @@ export async function resolveUser(rootfs: string, spec: string): Promise<OciUser
       if ((g[3] ?? '').split(',').includes(userName)) additional.add(Number.parseInt(g[2] ?? '0', 10));
     }
   }
+  for (const g of added) additional.add(g);
   return { uid, gid, additionalGids: [...additional] };
 }
 
@@ -120,7 +131,42 @@ export async function writeEtcFiles(
   const hosts = host
     ? await readFile('/etc/hosts', 'utf8').catch(() => `${HOSTS_DEFAULT.join('\n')}\n`)
     : `${[...HOSTS_DEFAULT, ...net.hostsLines].join('\n')}\n`;
-  await writeFile(join(dir, 'hosts'), hosts);
+  await writeFile(join(dir, 'hosts'), hosts + extraHostLines(rec.hostConfig.ExtraHosts ?? []));
   const resolv = net.resolv ?? (await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
-  await writeFile(join(dir, 'resolv.conf'), resolv);
+  await writeFile(join(dir, 'resolv.conf'), resolvConf(resolv, rec.hostConfig));
+}
+
+/** `--add-host name:ip` (or `name=ip`) entries as /etc/hosts lines. */
+export function extraHostLines(extra: readonly string[]): string {
+  return extra
+    .map((e) => {
+      const sep = e.includes('=') ? e.indexOf('=') : e.indexOf(':');
+      return `${e.slice(sep + 1).replace(/^\[(.*)\]$/, '$1')}\t${e.slice(0, sep)}\n`;
+    })
+    .join('');
+}
+
+/**
+ * The container's resolv.conf: the host's, with `--dns`, `--dns-search` and
+ * `--dns-option` replacing its nameserver, search and options lines as Docker does.
+ */
+export function resolvConf(
+  hostResolv: string,
+  hc: { Dns?: string[] | null; DnsSearch?: string[] | null; DnsOptions?: string[] | null },
+): string {
+  const dns = hc.Dns ?? [];
+  const search = hc.DnsSearch ?? [];
+  const options = hc.DnsOptions ?? [];
+  if (dns.length === 0 && search.length === 0 && options.length === 0) return hostResolv;
+  const lines = hostResolv.split('\n').filter((l) => {
+    if (dns.length > 0 && /^\s*nameserver\b/.test(l)) return false;
+    if (search.length > 0 && /^\s*(search|domain)\b/.test(l)) return false;
+    if (options.length > 0 && /^\s*options\b/.test(l)) return false;
+    return l.trim() !== '';
+  });
+  for (const d of dns) lines.push(`nameserver ${d}`);
+  // A search list of "." means none, as in Docker.
+  if (search.length > 0 && !(search.length === 1 && search[0] === '.')) lines.push(`search ${search.join(' ')}`);
+  if (options.length > 0) lines.push(`options ${options.join(' ')}`);
+  return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,9 @@ import { statfs } from 'node:fs/promises';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import type { SystemApi } from '../engine.ts';
 import { API_VERSION, BERTH_VERSION, MIN_API_VERSION } from '../version.ts';
-import type { SystemInfo, VersionInfo } from '../types.ts';
+import type { EventMessage, EventsOptions, SystemCheckFinding, SystemInfo, VersionInfo } from '../types.ts';
+import { type EventBus, validateEventFilters } from '../../core/events/bus.ts';
+import { invalidArgument } from '../../lib/errors.ts';
 import type { CgroupLayout } from '../../host/cgroups.ts';
 import type { ContainerStore } from '../../core/containers/store.ts';
 
@@ -18,6 +20,14 @@ export interface SystemDeps {
   debug: boolean;
   /** More warnings for `info` (e.g. from networking). */
   warnings?: () => string[];
+  /** The daemon's event bus (GET /events). */
+  events: EventBus;
+  /**
+   * The checks `system check` runs, one per area of the data root (volumes,
+   * images, ...): each compares its records with the disk and, with
+   * `repair`, fixes what a crash left half done.
+   */
+  checkers?: ((opts: { repair: boolean }) => Promise<SystemCheckFinding[]>)[];
 }
 
 function goArch(): string {
@@ -56,6 +66,18 @@ async function backingFilesystem(path: string): Promise<string> {
 export function createSystemApi(d: SystemDeps): SystemApi {
   return {
     async ping() {},
+    async check(opts = {}) {
+      const findings: SystemCheckFinding[] = [];
+      for (const c of d.checkers ?? []) findings.push(...(await c({ repair: opts.repair === true })));
+      return { Findings: findings };
+    },
+    async events(opts: EventsOptions = {}): Promise<AsyncIterable<EventMessage>> {
+      validateEventFilters(opts.filters ?? {});
+      if (opts.since !== undefined && opts.until !== undefined && opts.until < opts.since) {
+        throw invalidArgument(`since must be before until`);
+      }
+      return d.events.subscribe(opts);
+    },
     async version(): Promise<VersionInfo> {
       return {
         Platform: { Name: 'berth' },
@@ -104,7 +126,7 @@ export function createSystemApi(d: SystemDeps): SystemApi {
         LoggingDriver: 'k8s-file',
         CgroupDriver: 'cgroupfs',
         CgroupVersion: d.cgroups.version,
-        NEventsListener: 0,
+        NEventsListener: d.events.listeners,
         KernelVersion: release(),
         OperatingSystem: osName(),
         OSType: 'linux',

@@ -5,11 +5,15 @@
  * defaults and validation are the daemon's.
  */
 import { BerthError } from '../../lib/errors.ts';
-import type { ContainersApi, Engine, ExecApi, ImagesApi, NetworksApi, SystemApi } from '../engine.ts';
+import type { ContainersApi, Engine, ExecApi, ImagesApi, NetworksApi, SystemApi, VolumesApi } from '../engine.ts';
 import type {
   ContainerCreateResponse,
   ContainerInspect,
+  ContainerStats,
   ContainerSummary,
+  ContainerTop,
+  ContainerUpdateResponse,
+  EventMessage,
   ExecInspect,
   Filters,
   ImageDeleteItem,
@@ -18,8 +22,12 @@ import type {
   NetworkCreateResponse,
   NetworkInspect,
   NetworkPruneResponse,
+  SystemCheckResponse,
   SystemInfo,
   VersionInfo,
+  Volume,
+  VolumeListResponse,
+  VolumePruneResponse,
   WaitResponse,
 } from '../types.ts';
 import {
@@ -77,12 +85,28 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
   }
 
   const system: SystemApi = {
+    async events(o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: '/events',
+        query: {
+          since: o.since === undefined ? undefined : formatTimestamp(o.since),
+          until: o.until === undefined ? undefined : formatTimestamp(o.until),
+          filters: encodeFilters(o.filters),
+        },
+        signal: o.signal,
+      });
+      const { jsonLines } = await streams();
+      return jsonLines<EventMessage>(res.stream());
+    },
     ping: async () => {
       const res = await t.request({ method: 'GET', path: '/_ping', versioned: false });
       await res.bytes();
     },
     version: () => json<VersionInfo>({ method: 'GET', path: '/version' }),
     info: () => json<SystemInfo>({ method: 'GET', path: '/info' }),
+    check: (o = {}) =>
+      json<SystemCheckResponse>({ method: 'POST', path: '/berth/system/check', query: { repair: o.repair } }),
   };
 
   const inspect = (id: string) => json<ContainerInspect>({ method: 'GET', path: `/containers/${seg(id)}/json` });
@@ -180,6 +204,38 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return ioSession({ ...conn, tty });
     },
     resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
+    update: (id, body) =>
+      json<ContainerUpdateResponse>({ method: 'POST', path: `/containers/${seg(id)}/update`, body }),
+    pause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/pause` }),
+    unpause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/unpause` }),
+    top: (id, o = {}) =>
+      json<ContainerTop>({ method: 'GET', path: `/containers/${seg(id)}/top`, query: { ps_args: o.psArgs } }),
+    async stats(id, o = {}) {
+      const res = await t.request({
+        method: 'GET',
+        path: `/containers/${seg(id)}/stats`,
+        query: { stream: o.stream !== false, 'one-shot': o.oneShot },
+        signal: o.signal,
+      });
+      const { jsonLines } = await streams();
+      return jsonLines<ContainerStats>(res.stream());
+    },
+    commit: (id, o = {}) =>
+      json<{ Id: string }>({
+        method: 'POST',
+        path: '/commit',
+        query: {
+          container: id,
+          repo: o.repo,
+          tag: o.tag,
+          comment: o.comment,
+          author: o.author,
+          pause: o.pause === false ? '0' : undefined,
+          // One value holding every line: a daemon parses the `changes` values as Dockerfile lines either way.
+          changes: o.changes?.length ? o.changes.join('\n') : undefined,
+        },
+        body: o.config ?? {},
+      }),
     ports: (id, body) =>
       json<ContainerInspect['NetworkSettings']['Ports']>({
         method: 'POST',
@@ -243,7 +299,21 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
     disconnect: (id, body) => call({ method: 'POST', path: `/networks/${seg(id)}/disconnect`, body }),
   };
 
-  return { host: t.address.display, system, containers, exec, images, networks, close: () => t.close() };
+  const volumes: VolumesApi = {
+    list: (o = {}) =>
+      json<VolumeListResponse>({ method: 'GET', path: '/volumes', query: { filters: encodeFilters(o.filters) } }),
+    create: (body) => json<Volume>({ method: 'POST', path: '/volumes/create', body }),
+    inspect: (name) => json<Volume>({ method: 'GET', path: `/volumes/${seg(name)}` }),
+    remove: (name, o = {}) => call({ method: 'DELETE', path: `/volumes/${seg(name)}`, query: { force: o.force } }),
+    prune: (o = {}) =>
+      json<VolumePruneResponse>({
+        method: 'POST',
+        path: '/volumes/prune',
+        query: { filters: encodeFilters(o.filters) },
+      }),
+  };
+
+  return { host: t.address.display, system, containers, exec, images, volumes, networks, close: () => t.close() };
 }
 
 /** Filters as the docker CLI sends them: `{"name":{"web":true}}`; undefined when empty. */

@@ -82,3 +82,27 @@ export function ioSession(opts: IoSessionOptions): IoSession {
     },
   };
 }
+
+/** A stream of JSON values, one a line (GET /events); ends when the source ends, quietly if the peer went away. */
+export async function* jsonLines<T>(source: Readable): AsyncGenerator<T> {
+  let rest = '';
+  const decoder = new TextDecoder();
+  try {
+    for await (const bytes of source) {
+      rest += decoder.decode(bytes as Uint8Array, { stream: true });
+      let nl = rest.indexOf('\n');
+      while (nl >= 0) {
+        const line = rest.slice(0, nl).trim();
+        rest = rest.slice(nl + 1);
+        if (line !== '') yield JSON.parse(line) as T;
+        nl = rest.indexOf('\n');
+      }
+    }
+  } catch (err) {
+    if (isBenignEnd(err)) return;
+    throw streamError(err, 'error reading from the daemon');
+  } finally {
+    source.destroy();
+  }
+  if (rest.trim() !== '') yield JSON.parse(rest) as T;
+}

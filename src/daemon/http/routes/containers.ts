@@ -1,6 +1,11 @@
 /** Container routes: records (create, list, inspect, remove) and their task (start … attach, logs). */
 import type { Engine } from '../../../engine/engine.ts';
-import type { ContainerCreateRequest, StopOptions, WaitCondition } from '../../../engine/types.ts';
+import type {
+  ContainerCreateRequest,
+  ContainerUpdateRequest,
+  StopOptions,
+  WaitCondition,
+} from '../../../engine/types.ts';
 import { invalidArgument } from '../../../lib/errors.ts';
 import {
   queryBool,
@@ -12,8 +17,8 @@ import {
   readBody,
   validateContainerName,
 } from '../decode.ts';
-import { type ApiRequest, empty, json, type Route } from '../router.ts';
-import { containerCreateSchema } from '../schemas.ts';
+import { type ApiRequest, empty, json, jsonLines, type Route } from '../router.ts';
+import { containerCreateSchema, containerUpdateSchema } from '../schemas.ts';
 
 function stopOptions(req: ApiRequest): StopOptions {
   const opts: StopOptions = {};
@@ -167,6 +172,51 @@ export function containerRoutes(engine: Engine): Route[] {
       handle: async (req) => {
         await c.resize(req.params.id!, { h: queryRequiredInt(req.query, 'h'), w: queryRequiredInt(req.query, 'w') });
         return empty(200);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id*}/update',
+      handle: async (req) => {
+        const body = await readBody<ContainerUpdateRequest>(req, containerUpdateSchema);
+        return json(await c.update(req.params.id!, body));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id*}/pause',
+      handle: async (req) => {
+        await c.pause(req.params.id!);
+        return empty(204);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/containers/{id*}/unpause',
+      handle: async (req) => {
+        await c.unpause(req.params.id!);
+        return empty(204);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/containers/{id*}/top',
+      handle: async (req) => {
+        const psArgs = queryString(req.query, 'ps_args');
+        return json(await c.top(req.params.id!, psArgs === undefined ? {} : { psArgs }));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/containers/{id*}/stats',
+      handle: async (req) => {
+        const stream = req.query.has('stream') ? queryBool(req.query, 'stream') : true;
+        const items = await c.stats(req.params.id!, {
+          stream,
+          oneShot: queryBool(req.query, 'one-shot'),
+          signal: req.signal,
+        });
+        return { kind: 'bytes', status: 200, contentType: 'application/json', body: jsonLines(items) };
       },
     },
   ];

@@ -1,20 +1,26 @@
 /** Every route berthd serves, in match order: implemented ones first. */
 import type { Engine } from '../../../engine/engine.ts';
 import type { Route } from '../router.ts';
+import { containerOpsRoutes } from './container-ops.ts';
 import { containerRoutes } from './containers.ts';
+import { eventRoutes } from './events.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
 import { networkRoutes } from './networks.ts';
 import { systemRoutes } from './system.ts';
 import { unimplementedRoutes } from './unimplemented.ts';
+import { volumeRoutes } from './volumes.ts';
 
 export function allRoutes(engine: Engine): Route[] {
   return [
     ...systemRoutes(engine),
     ...containerRoutes(engine),
+    ...containerOpsRoutes(engine),
     ...execRoutes(engine),
+    ...eventRoutes(engine),
     ...imageRoutes(engine),
     ...networkRoutes(engine),
+    ...volumeRoutes(engine),
     ...unimplementedRoutes(),
   ];
 }

@@ -1,5 +1,6 @@
 /** System routes: ping, version, info. */
 import type { Engine } from '../../../engine/engine.ts';
+import { queryBool } from '../decode.ts';
 import { json, type Route } from '../router.ts';
 import { API_VERSION, MIN_API_VERSION } from '../version.ts';
 
@@ -12,6 +13,11 @@ const pingHeaders = {
 
 export function systemRoutes(engine: Engine): Route[] {
   return [
+    {
+      method: 'POST',
+      path: '/berth/system/check',
+      handle: async (req) => json(await engine.system.check({ repair: queryBool(req.query, 'repair') })),
+    },
     {
       method: 'GET',
       path: '/_ping',
