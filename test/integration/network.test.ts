@@ -167,8 +167,7 @@ test('published ports serve the host on 127.0.0.1 and every address, other conta
   ok(d.berth(['network', 'rm', 'n3']));
 
   // berth extension: publish and unpublish on the running container.
-  const r = await d.api('POST', '/containers/pub/ports', { Add: [`${p3}:80`], Remove: [`${p2}`] });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
+  ok(d.berth(['container', 'update', '--publish-add', `${p3}:80`, '--publish-rm', `${p2}`, 'pub']));
   assert.equal(await httpGet(p3), `${pub.Config.Hostname}\n`);
   await assert.rejects(httpGet(p2));
   assert.equal(mapElements('pub_any').length, 1);

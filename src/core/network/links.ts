@@ -117,6 +117,8 @@ export async function addVeth(v: VethSpec): Promise<void> {
   const inside = [
     `link set ${v.ifname} address ${v.mac}`,
     `addr add ${v.address} dev ${v.ifname}`,
+    // No IPv6 link-local address (IPv6 is not configured): no router solicitations or MLD reports.
+    `link set ${v.ifname} addrgenmode none`,
     `link set ${v.ifname} up`,
     'link set lo up',
   ];
