@@ -4,7 +4,7 @@ NODE := node_modules/.bin/node
 PREFIX ?= /usr/local
 TEST_FILES := 'src/**/*.test.ts' 'test/**/*.test.ts'
 
-.PHONY: setup install demo test test-unit typecheck lint bench clean-test
+.PHONY: setup install demo test test-unit test-faults typecheck lint bench clean-test
 
 setup:
 	@bash scripts/setup.sh
@@ -30,3 +30,7 @@ test: setup typecheck lint
 
 bench: install
 	$(NODE) --disable-warning=ExperimentalWarning bench/run.ts
+
+# The fault-injection suite in a longer form than `make test` runs (more rounds, a longer fuzz).
+test-faults: setup
+	BERTH_FAULT_ROUNDS=40 BERTH_FUZZ_MS=120000 BERTH_LOAD_CLIENTS=50 BERTH_LOAD_MS=60000 $(NODE) --disable-warning=ExperimentalWarning --test --test-timeout=1800000 'test/faults/*.test.ts' 'test/fuzz/*.test.ts'

@@ -134,10 +134,28 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/container/commit.ts'),
   },
   {
+    path: ['container', 'cp'],
+    aliases: [['cp']],
+    summary: 'Copy files/folders between a container and the local filesystem',
+    load: () => import('./commands/container/cp.ts'),
+  },
+  {
     path: ['container', 'create'],
     aliases: [['create']],
     summary: 'Create a new container',
     load: () => import('./commands/container/create.ts'),
+  },
+  {
+    path: ['container', 'diff'],
+    aliases: [['diff']],
+    summary: "Inspect changes to files or directories on a container's filesystem",
+    load: () => import('./commands/container/diff.ts'),
+  },
+  {
+    path: ['container', 'export'],
+    aliases: [['export']],
+    summary: "Export a container's filesystem as a tar archive",
+    load: () => import('./commands/container/export.ts'),
   },
   {
     path: ['container', 'inspect'],
@@ -156,6 +174,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     aliases: [['logs']],
     summary: 'Fetch the logs of a container',
     load: () => import('./commands/container/logs.ts'),
+  },
+  {
+    path: ['container', 'prune'],
+    aliases: [],
+    summary: 'Remove all stopped containers',
+    load: () => import('./commands/container/prune.ts'),
+  },
+  {
+    path: ['container', 'rename'],
+    aliases: [['rename']],
+    summary: 'Rename a container',
+    load: () => import('./commands/container/rename.ts'),
   },
   {
     path: ['container', 'restart'],
@@ -246,6 +276,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     aliases: [],
     summary: 'Return low-level information on berth objects',
     load: () => import('./commands/system/inspect.ts'),
+  },
+  {
+    path: ['system', 'df'],
+    aliases: [],
+    summary: 'Show berth disk usage',
+    load: () => import('./commands/system/df.ts'),
   },
   {
     path: ['system', 'events'],

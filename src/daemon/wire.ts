@@ -14,6 +14,7 @@ import { release } from 'node:os';
 import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
+import { diskUsage } from '../engine/local/disk-usage.ts';
 import { createVolumesApi } from '../engine/local/volumes.ts';
 import { VolumeService } from '../core/volumes/service.ts';
 import { ContainerStore } from '../core/containers/store.ts';
@@ -133,6 +134,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       remove: (key) => snapshotter.remove(key),
       diff: (key) => snapshotter.diff(key),
       changes: (key) => snapshotter.changes(key),
+      usage: (key) => snapshotter.usage(key),
     },
     events,
     log: (level, msg, fields) => log[level](msg, fields),
@@ -147,6 +149,15 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
         .map((r) => r.id),
     ),
   });
+  const debris = await volumes.check({ repair: false });
+  if (debris.length > 0) {
+    log.warn(
+      'volume records and data disagree (an interrupted create, copy-up or removal): run berth system check --repair',
+      {
+        volumes: debris.map((f) => f.volume),
+      },
+    );
+  }
   await containers.startByPolicy();
   const imagesApi = createImagesApi({ images, snapshotter, events });
   const engine: Engine = {
@@ -160,6 +171,12 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       debug: config.debug,
       warnings: () => network.warnings(),
       events,
+      diskUsage: () =>
+        diskUsage({
+          containers,
+          images: imagesApi,
+          imageLayers: async () => (await images.list()).map((i) => ({ id: i.id, layers: i.layers })),
+        }),
       checkers: [
         async (opts) =>
           (await volumes.check(opts)).map((f) => ({

@@ -8,8 +8,10 @@
  * code 'not-found' and "No such container: web".
  */
 import type {
+  ArchiveStream,
   AttachOptions,
   CommitOptions,
+  ContainerChange,
   EventMessage,
   EventsOptions,
   ContainerCreateRequest,
@@ -19,6 +21,7 @@ import type {
   ContainerPortsRequest,
   ContainerStats,
   ContainerSummary,
+  DiskUsage,
   ContainerTop,
   ContainerUpdateRequest,
   ContainerUpdateResponse,
@@ -41,6 +44,9 @@ import type {
   NetworkInspect,
   NetworkPruneResponse,
   OutputStream,
+  PathStat,
+  PruneReport,
+  PutArchiveOptions,
   RemoveOptions,
   ResizeOptions,
   StatsOptions,
@@ -72,6 +78,8 @@ export interface SystemApi {
    * event, label, network, volume…), 'invalid-argument' for unknown keys.
    */
   events(opts?: EventsOptions): Promise<AsyncIterable<EventMessage>>;
+  /** Disk use by images, containers, volumes and build cache (`system df`). */
+  df(): Promise<DiskUsage>;
 }
 
 /**
@@ -120,6 +128,20 @@ export interface ContainersApi {
    * container while its changes are read unless `pause` is false.
    */
   commit(id: string, opts?: CommitOptions): Promise<{ Id: string }>;
+  /** 'conflict' if the name is taken; 'invalid-argument' for a bad name or the same name. */
+  rename(id: string, name: string): Promise<void>;
+  /** Filesystem changes over the image (`diff`): Kind 0 modified, 1 added, 2 deleted. */
+  changes(id: string): Promise<ContainerChange[]>;
+  /** What `path` inside the container is (HEAD /archive); 'not-found' if absent. */
+  statPath(id: string, path: string): Promise<PathStat>;
+  /** A tar of `path` inside the container, under its own base name (GET /archive). */
+  getArchive(id: string, path: string): Promise<ArchiveStream>;
+  /** Extracts a tar into directory `path` inside the container, never outside its root (PUT /archive). */
+  putArchive(id: string, opts: PutArchiveOptions): Promise<void>;
+  /** The container's whole root filesystem as a tar. */
+  export(id: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Removes stopped containers (filters: until, label, label!). */
+  prune(opts?: { filters?: Filters }): Promise<PruneReport>;
   /**
    * berth extension: publishes more ports of a running container or stops
    * publishing some, without a restart; answers the container's port map.

@@ -589,6 +589,19 @@ export interface EventsOptions {
   signal?: AbortSignal;
 }
 
+/** GET /system/df: disk use by images, containers, volumes and build cache. */
+export interface DiskUsage {
+  /** Bytes of all unpacked layers (each counted once). */
+  LayersSize: number;
+  /** With `Containers` (how many use it) and `SharedSize` (bytes in layers other images use too). */
+  Images: ImageSummary[];
+  /** With `SizeRw` (the writable layer) and `SizeRootFs` (with the image). */
+  Containers: ContainerSummary[];
+  /** Filled by the volume module (Docker's Volume objects with UsageData). */
+  Volumes: unknown[];
+  BuildCache: unknown[];
+}
+
 /** Result of POST /containers/prune. */
 export interface PruneReport {
   ContainersDeleted: string[];

@@ -11,7 +11,7 @@
  * runtime's (crun), from the spec's linux.resources.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** What the host's cgroups can limit, as Docker's sysinfo tells it (unsupported settings are dropped with a warning). */
@@ -289,4 +289,34 @@ export function systemCpuUsage(): number {
     .slice(1, 8)
     .reduce((a, b) => a + Number(b || 0), 0);
   return ticks * CLOCK_TICK_NS;
+}
+
+/** Mount points of every cgroup hierarchy (v1 controllers, named v1 hierarchies, v2). */
+export function cgroupMounts(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): string[] {
+  const out: string[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const [pre, post] = line.split(' - ');
+    const fstype = post?.split(' ')[0];
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
+    const mountPoint = pre?.split(' ')[4];
+    if (mountPoint) out.push(mountPoint);
+  }
+  return out;
+}
+
+/**
+ * Removes a container's cgroup directories in every hierarchy once its task
+ * is gone. The runtime normally does this on delete; when its state was lost
+ * (a cleared exec root, a killed runtime) the directories would stay behind.
+ * Only empty cgroups can be removed (rmdir), so a live one is never touched.
+ */
+export async function removeCgroup(relPath: string): Promise<void> {
+  const rel = relPath.replace(/^\/+/, '');
+  await Promise.all(
+    cgroupMounts().map((m) =>
+      rmdir(join(m, rel)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT' && err.code !== 'EBUSY') throw err;
+      }),
+    ),
+  );
 }

@@ -99,7 +99,12 @@ test('a live stream delivers events as they happen', async () => {
     out += b.toString();
   });
   try {
-    await sleep(500);
+    // Subscribed once berthd counts a listener (the CLI may take a while to start on a busy machine).
+    for (let i = 0; i < 300; i++) {
+      const info = (await d.api('GET', '/v1.47/info')).body as { NEventsListener: number };
+      if (info.NEventsListener > 0) break;
+      await sleep(50);
+    }
     ok(d.berth(['run', '-d', '--name', 'live1', 'busybox', 'true']));
     const deadline = Date.now() + 5000;
     while (!out.includes('live1\n') && Date.now() < deadline) await sleep(20);

@@ -79,6 +79,20 @@ test('always: back after its process is killed, and after berthd is killed and r
   assert.equal(d.berth(['rm', 'phoenix']).code, 0);
 });
 
+test('daemon start: a stopped `always` container starts again, a stopped `unless-stopped` one stays stopped (as Docker)', async () => {
+  assert.equal(d.berth(['run', '-d', '--name', 'always-s', '--restart', 'always', 'busybox', 'sleep', '300']).code, 0);
+  assert.equal(
+    d.berth(['run', '-d', '--name', 'unless-s', '--restart', 'unless-stopped', 'busybox', 'sleep', '300']).code,
+    0,
+  );
+  assert.equal(d.berth(['stop', '-t', '1', 'always-s', 'unless-s']).code, 0);
+  await d.stop();
+  await d.restart();
+  await until('the always container to start with the daemon', async () => (await state('always-s')).State.Running);
+  assert.equal((await state('unless-s')).State.Status, 'exited');
+  assert.equal(d.berth(['rm', '-f', 'always-s', 'unless-s']).code, 0);
+});
+
 /** The container's pid from its runtime pid file (berthd is down, so not from the API). */
 async function readPidWhileDown(): Promise<number | undefined> {
   const { readdirSync, readFileSync } = await import('node:fs');

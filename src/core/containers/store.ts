@@ -161,6 +161,23 @@ export class ContainerStore {
     return [...this.#byId.values()];
   }
 
+  /** Gives the record a new name (written through); 'conflict' if another container has it. */
+  rename(id: string, name: string): void {
+    const rec = this.#byId.get(id);
+    if (!rec) throw notFound(`No such container: ${id}`);
+    const other = this.#byName.get(name);
+    if (other !== undefined && other !== id) {
+      throw conflict(
+        `Error when allocating new name: Conflict. The container name "/${name}" is already in use by container "${other}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    const renamed = { ...rec, name };
+    this.#db.prepare('UPDATE containers SET name = ?, data = ? WHERE id = ?').run(name, JSON.stringify(renamed), id);
+    this.#byName.delete(rec.name);
+    rec.name = name;
+    this.#byName.set(name, id);
+  }
+
   /** IDs of the containers that mount the volume `name`. */
   usingVolume(name: string): string[] {
     const ids: string[] = [];

@@ -529,6 +529,13 @@ export class NetworkService {
     }
   }
 
+  /** The embedded DNS answers the container's new name (after `rename`). */
+  renameContainer(containerId: string, name: string): Promise<void> {
+    return this.#locked(async () => {
+      for (const e of this.#store.endpointsOf(containerId)) this.#store.putEndpoint({ ...e, containerName: name });
+    });
+  }
+
   /** Drops all of a container's endpoints (at remove). */
   detach(containerId: string): Promise<void> {
     return this.#locked(async () => {

@@ -19,7 +19,7 @@ import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, invalidArgument } from '../../lib/errors.ts';
-import { run, which } from '../../host/exec.ts';
+import { CommandError, run, which } from '../../host/exec.ts';
 import type { OciProcess } from '../../oci/runtime-spec.ts';
 import { type AttachConnection, connectAttach } from './attach.ts';
 
@@ -243,7 +243,14 @@ export class TaskRuntime {
   /** Signals the task's main process (or all of them). */
   async kill(id: string, signal: string | number, all = false): Promise<void> {
     const sig = typeof signal === 'number' ? String(signal) : signal.replace(/^SIG/, '');
-    await run(this.#runtime, [...this.#runtimeArgs(), 'kill', ...(all ? ['--all'] : []), id, sig]);
+    try {
+      await run(this.#runtime, [...this.#runtimeArgs(), 'kill', ...(all ? ['--all'] : []), id, sig]);
+    } catch (err) {
+      // crun's words for a task whose process has already gone (ESRCH on its pidfd, or a stopped state).
+      if (err instanceof CommandError && /No such process|is not running|container is stopped/i.test(err.stderr))
+        throw new BerthError('conflict', `task ${id} is not running`, { cause: err });
+      throw err;
+    }
   }
 
   /** Applies new cgroup limits (OCI linux.resources, written to `resourcesFile`) to a running task. */
@@ -261,12 +268,15 @@ export class TaskRuntime {
     await run(this.#runtime, [...this.#runtimeArgs(), 'resume', id]);
   }
 
-  /** Removes the runtime's state for a task (it must have exited, or `force`). */
+  /** Removes the runtime's state and the task directory (the task must have exited, or `force`). */
   async delete(id: string, force = true): Promise<void> {
-    try {
-      await run(this.#runtime, [...this.#runtimeArgs(), 'delete', ...(force ? ['--force'] : []), id]);
-    } catch (err) {
-      if (!/does not exist|not exist|No such file/i.test(String((err as Error).message))) throw err;
+    // The task directory can exist without runtime state (a crash between the two); both go.
+    if (this.hasState(id)) {
+      try {
+        await run(this.#runtime, [...this.#runtimeArgs(), 'delete', ...(force ? ['--force'] : []), id]);
+      } catch (err) {
+        if (!/does not exist|not exist|No such file/i.test(String((err as Error).message))) throw err;
+      }
     }
     await rm(join(this.#execRoot, 'tasks', id), { recursive: true, force: true });
   }

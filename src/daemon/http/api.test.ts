@@ -480,3 +480,33 @@ describe('images', () => {
     assert.deepEqual(bad.json, { message: 'invalid JSON: Kind is required' });
   });
 });
+
+describe('volumes', () => {
+  it('creates (201), lists with filters, inspects, removes (204) and prunes; bodies are checked', async () => {
+    const c = await t.request('POST', '/v1.47/volumes/create', {
+      body: { Name: 'data', Labels: { a: 'b' }, DriverOpts: { type: 'tmpfs', device: 'tmpfs' }, Bogus: 1 },
+    });
+    assert.equal(c.status, 201);
+    assert.deepEqual(t.engine.calls.at(-1), [
+      'volumes.create',
+      { Name: 'data', Labels: { a: 'b' }, DriverOpts: { type: 'tmpfs', device: 'tmpfs' } },
+    ]);
+    const bad = await t.request('POST', '/volumes/create', { body: { Name: 'x', Labels: ['a'] } });
+    assert.equal(bad.status, 400);
+    assert.match((bad.json as { message: string }).message, /Labels: expected an object/);
+    const ls = await t.request('GET', `/volumes?filters=${encodeURIComponent('{"name":{"data":true}}')}`);
+    assert.equal(ls.status, 200);
+    assert.deepEqual(t.engine.calls.at(-1), ['volumes.list', { filters: { name: ['data'] } }]);
+    assert.equal((await t.request('GET', '/volumes/data')).status, 200);
+    assert.equal((await t.request('DELETE', '/volumes/data?force=1')).status, 204);
+    assert.deepEqual(t.engine.calls.at(-1), ['volumes.remove', 'data', { force: true }]);
+    const gone = await t.request('GET', '/volumes/data');
+    assert.equal(gone.status, 404);
+    assert.deepEqual(gone.json, { message: 'get data: no such volume' });
+    const prune = await t.request('POST', '/volumes/prune');
+    assert.deepEqual(prune.json, { VolumesDeleted: [], SpaceReclaimed: 0 });
+    const check = await t.request('POST', '/berth/system/check?repair=1');
+    assert.deepEqual(check.json, { Findings: [] });
+    assert.deepEqual(t.engine.calls.at(-1), ['system.check', { repair: true }]);
+  });
+});

@@ -371,6 +371,10 @@ export function createFakeEngine(): FakeEngine {
           Plugins: { Volume: ['local'], Network: ['bridge'], Log: ['json-file'] },
         };
       },
+      async df() {
+        rec('system.df');
+        return { LayersSize: 0, Images: [], Containers: [], Volumes: [], BuildCache: [] };
+      },
       async events(opts) {
         rec('system.events', opts);
         return (async function* () {})();
@@ -449,6 +453,46 @@ export function createFakeEngine(): FakeEngine {
           );
         }
         containers.delete(c.id);
+      },
+      async rename(id, name) {
+        rec('containers.rename', id, name);
+        find(id).name = name;
+      },
+      async changes(id) {
+        rec('containers.changes', id);
+        find(id);
+        return [];
+      },
+      async statPath(id, path) {
+        rec('containers.statPath', id, path);
+        find(id);
+        return {
+          name: path.split('/').pop() ?? '',
+          size: 0,
+          mode: 2 ** 31 + 0o755,
+          mtime: new Date(0).toISOString(),
+          linkTarget: '',
+        };
+      },
+      async getArchive(id, path) {
+        rec('containers.getArchive', id, path);
+        find(id);
+        return { stat: await engine.containers.statPath(id, path), tar: (async function* () {})() };
+      },
+      async putArchive(id, opts) {
+        rec('containers.putArchive', id, opts.path);
+        find(id);
+        for await (const _ of opts.tar) {
+        }
+      },
+      async export(id) {
+        rec('containers.export', id);
+        find(id);
+        return (async function* () {})();
+      },
+      async prune(opts) {
+        rec('containers.prune', opts);
+        return { ContainersDeleted: [], SpaceReclaimed: 0 };
       },
       async commit(id, opts) {
         rec('containers.commit', id, opts);

@@ -118,3 +118,40 @@ export function summarize(rec: ContainerRecord, volumesRoot = ''): ContainerSumm
     Mounts: mountPoints(rec, volumesRoot),
   };
 }
+
+const PRUNE_KEYS = ['until', 'label', 'label!'];
+
+/** Docker's `until` value: a Go duration back from `nowMs`, Unix seconds, or an RFC 3339 date; ms since the epoch. */
+export function parseUntil(value: string, nowMs: number): number {
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(value)) {
+    let ms = 0;
+    for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * units[m[2]!]!;
+    return nowMs - ms;
+  }
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${value}': not a timestamp or duration`);
+  return t;
+}
+
+/** The predicate of `container prune` filters: created before `until`, `label` all present, no `label!` match. */
+export function pruneFilter(filters: Filters, nowMs: number): (rec: ContainerRecord) => boolean {
+  for (const k of Object.keys(filters)) {
+    if (!PRUNE_KEYS.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+  }
+  const until = (filters.until ?? []).map((v) => parseUntil(v, nowMs));
+  const labelMatches = (labels: Record<string, string>, v: string) => {
+    const eq = v.indexOf('=');
+    return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
+  };
+  return (rec) => {
+    const labels = rec.config.Labels ?? {};
+    const created = Date.parse(rec.created);
+    return (
+      until.every((u) => created < u) &&
+      (filters.label ?? []).every((v) => labelMatches(labels, v)) &&
+      !(filters['label!'] ?? []).some((v) => labelMatches(labels, v))
+    );
+  };
+}

@@ -14,8 +14,10 @@ import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
 import type {
+  ArchiveStream,
   AttachOptions,
   CommitOptions,
+  ContainerChange,
   ContainerConfig,
   ContainerCreateRequest,
   ContainerCreateResponse,
@@ -30,6 +32,7 @@ import type {
   ExecCreateRequest,
   ExecInspect,
   ExecStartRequest,
+  Filters,
   HostConfig,
   IoSession,
   LogsOptions,
@@ -37,6 +40,9 @@ import type {
   NetworkSettings,
   OutputChunk,
   OutputStream,
+  PathStat,
+  PruneReport,
+  PutArchiveOptions,
   RemoveOptions,
   ResizeOptions,
   StatsOptions,
@@ -49,7 +55,14 @@ import { BerthError, conflict, invalidArgument, notFound } from '../../lib/error
 import { KeyedMutex } from '../../lib/mutex.ts';
 import { parseSignal } from '../../lib/signals.ts';
 import { isMounted, type MountSpec, mount, unmount } from '../../host/mount.ts';
-import { type CgroupLayout, cgroupPids, oomKills, sampleCgroup, systemCpuUsage } from '../../host/cgroups.ts';
+import {
+  type CgroupLayout,
+  cgroupPids,
+  oomKills,
+  removeCgroup,
+  sampleCgroup,
+  systemCpuUsage,
+} from '../../host/cgroups.ts';
 import { buildOciSpec, type ContainerSpec, capabilities } from '../../core/containers/spec.ts';
 import { canRemove, canStart, isRunning } from '../../core/containers/state.ts';
 import {
@@ -65,6 +78,7 @@ import type { AttachConnection } from '../../core/runtime/attach.ts';
 import type { Change } from '../../core/snapshots/types.ts';
 import type { EventSink } from '../../core/events/bus.ts';
 import { commitContainer } from './container-commit.ts';
+import { archiveOf, exportRootfs, extractInto, locate } from './container-fs.ts';
 import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
 import {
@@ -83,7 +97,7 @@ import { checkResources, ociResources, RESOURCE_KEYS } from './container-resourc
 import { networkStats, type PreviousSample, stoppedStats, toDockerStats } from './container-stats.ts';
 import { top as psTop } from './container-top.ts';
 import { blockDevice, namespacePlan, resourceHost } from './container-process.ts';
-import { matchesFilters, mountPoints, summarize, validateFilters } from './container-view.ts';
+import { matchesFilters, mountPoints, pruneFilter, summarize, validateFilters } from './container-view.ts';
 import { mkdirInRoot, pathInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
 import type { SpecMount } from '../../core/containers/mounts.ts';
 import { ANONYMOUS_LABEL, type VolumeService } from '../../core/volumes/service.ts';
@@ -136,6 +150,8 @@ export interface RootfsPort {
   diff(key: string): AsyncIterable<Uint8Array>;
   /** The snapshot's changes over its image (Snapshotter.changes). */
   changes(key: string): Promise<Change[]>;
+  /** Disk use of the snapshot's own layer (Snapshotter.usage). */
+  usage(key: string): Promise<{ size: number }>;
 }
 
 export interface ContainerServiceOptions {
@@ -202,6 +218,11 @@ function seccompKey(seccomp: unknown): string {
 }
 
 /** Whether a container that just exited is to be restarted by its restart policy. */
+/** The container's cgroup, relative to each hierarchy's root. */
+export function cgroupPathOf(id: string): string {
+  return `/berth/${id}`;
+}
+
 export function shouldRestart(rec: ContainerRecord): boolean {
   const policy = rec.hostConfig.RestartPolicy;
   if (rec.manuallyStopped || !policy?.Name) return false;
@@ -286,6 +307,10 @@ export class ContainerService implements ContainersApi {
       await this.#o.runtime.delete(id).catch(() => {});
     }
     for (const rec of this.#o.store.all()) {
+      if (!(await this.#hasRootfs(rec.id))) {
+        await this.#repairMissingRootfs(rec);
+        continue;
+      }
       if (!isRunning(rec.state.status)) {
         // A crash between creating a task and recording it leaves a task or a
         // mount behind a record that says it is not running: undo them.
@@ -301,12 +326,47 @@ export class ContainerService implements ContainersApi {
     }
   }
 
-  /** At daemon start, as Docker: `always` and `unless-stopped` containers that are not running are started. */
+  async #hasRootfs(id: string): Promise<boolean> {
+    try {
+      await this.#o.rootfs.mounts(id);
+      return true;
+    } catch (err) {
+      if (err instanceof BerthError && err.code === 'not-found') return false;
+      throw err;
+    }
+  }
+
+  /**
+   * A record without its writable layer. Never started: a create that died
+   * before answering (the client never got an ID), so it is undone whole.
+   * Started before: its files are lost; it is kept as `dead` so that the
+   * user sees what happened and can remove it.
+   */
+  async #repairMissingRootfs(rec: ContainerRecord): Promise<void> {
+    if (rec.state.startedAt === ZERO_TIME && rec.state.status === 'created') {
+      this.#log('warn', 'removing a container whose create did not finish', { id: rec.id });
+      await this.#releaseTask(rec.id);
+      await rm(this.#dir(rec.id), { recursive: true, force: true });
+      this.#o.store.delete(rec.id);
+      return;
+    }
+    this.#log('error', 'container rootfs is missing; marking it dead', { id: rec.id });
+    await this.#releaseTask(rec.id);
+    rec.state = { ...rec.state, status: 'dead', pid: 0, conmonPid: 0, error: 'container rootfs is missing' };
+    this.#o.store.update(rec);
+  }
+
+  /**
+   * At daemon start, as Docker: `always` containers that are not running are
+   * started even when they were stopped by hand (Docker's documented
+   * behaviour: a manual stop holds only until the daemon restarts);
+   * `unless-stopped` ones unless they were stopped by hand.
+   */
   async startByPolicy(): Promise<void> {
     for (const rec of this.#o.store.all()) {
       const name = rec.hostConfig.RestartPolicy?.Name;
-      if (isRunning(rec.state.status) || rec.manuallyStopped || (name !== 'always' && name !== 'unless-stopped'))
-        continue;
+      if (isRunning(rec.state.status)) continue;
+      if (name !== 'always' && (name !== 'unless-stopped' || rec.manuallyStopped)) continue;
       await this.start(rec.id).catch((err) =>
         this.#log('warn', 'restart at start-up failed', { id: rec.id, err: String(err) }),
       );
@@ -483,7 +543,7 @@ export class ContainerService implements ContainersApi {
     if (!all) recs = recs.filter((r) => isRunning(r.state.status));
     recs = recs.filter((r) => matchesFilters(r, filters));
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return recs.map((r) => {
+    const rows = recs.map((r): ContainerSummary => {
       const running = isRunning(r.state.status);
       return {
         ...summarize(r, this.#volumesRoot()),
@@ -491,6 +551,10 @@ export class ContainerService implements ContainersApi {
         NetworkSettings: { Networks: this.#networkSettings(r).Networks },
       };
     });
+    if (opts.size) {
+      for (const row of rows) row.SizeRw = (await this.#o.rootfs.usage(row.Id).catch(() => ({ size: 0 }))).size;
+    }
+    return rows;
   }
 
   async inspect(ref: string): Promise<ContainerInspect> {
@@ -742,7 +806,7 @@ export class ContainerService implements ContainersApi {
         hostCaps: this.#o.hostCaps,
         capAdd: rec.hostConfig.CapAdd ?? undefined,
         capDrop: rec.hostConfig.CapDrop ?? undefined,
-        cgroupsPath: `/berth/${id}`,
+        cgroupsPath: cgroupPathOf(id),
         cgroupV2: this.#o.cgroups.version === '2',
         resources: ociResources(rec.hostConfig, blockDevice),
         shmSize: rec.hostConfig.ShmSize,
@@ -928,7 +992,7 @@ export class ContainerService implements ContainersApi {
       // no exit recorded and conmon alive, the task still runs.
       if (!exit && (await this.#o.runtime.conmonAlive(cur.state.conmonPid))) return;
       // The cgroup is still there (the runtime's delete removes it): did the OOM killer strike?
-      const oomKilled = (await oomKills(this.#o.cgroups, `/berth/${id}`).catch(() => 0)) > 0;
+      const oomKilled = (await oomKills(this.#o.cgroups, cgroupPathOf(id)).catch(() => 0)) > 0;
       cur.state = {
         ...cur.state,
         oomKilled,
@@ -963,11 +1027,10 @@ export class ContainerService implements ContainersApi {
             m ? unmount(shm).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
           )
         : undefined,
-      this.#o.runtime.hasState(id)
-        ? this.#o.runtime
-            .delete(id)
-            .catch((err) => this.#log('warn', 'runtime delete failed', { id, err: String(err) }))
-        : undefined,
+      this.#o.runtime.delete(id).catch((err) => this.#log('warn', 'runtime delete failed', { id, err: String(err) })),
+      removeCgroup(cgroupPathOf(id)).catch((err) =>
+        this.#log('warn', 'cgroup removal failed', { id, err: String(err) }),
+      ),
       isMounted(rootfs).then((m) =>
         m ? unmount(rootfs).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
       ),
@@ -1061,7 +1124,14 @@ export class ContainerService implements ContainersApi {
     const rec = this.#o.store.get(ref);
     const sig = parseSignal(opts.signal || 'SIGKILL');
     if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
-    await this.#o.runtime.kill(rec.id, sig);
+    try {
+      await this.#o.runtime.kill(rec.id, sig);
+    } catch (err) {
+      // The task ended under us (its exit not yet recorded): record it, answer as Docker does.
+      if (!(err instanceof BerthError && err.code === 'conflict')) throw err;
+      await this.#checkExit(rec);
+      throw conflict(`Container ${rec.id} is not running`);
+    }
     this.#event('kill', rec, { signal: String(sig) });
     // A frozen process handles no signal: as Docker, a kill of a paused container thaws it.
     await this.#thaw(rec.id);
@@ -1212,7 +1282,7 @@ export class ContainerService implements ContainersApi {
   // ---- update / pause / top / stats -----------------------------------------------
 
   #cgroupPath(id: string): string {
-    return `/berth/${id}`;
+    return cgroupPathOf(id);
   }
 
   update(ref: string, body: ContainerUpdateRequest): Promise<ContainerUpdateResponse> {
@@ -1513,6 +1583,160 @@ export class ContainerService implements ContainersApi {
     });
   }
 
+  // ---- rename / files / prune ----------------------------------------------------
+
+  async rename(ref: string, name: string): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    if (!name) throw invalidArgument('Neither old nor new names may be empty');
+    const newName = validateName(name);
+    if (newName === rec.name) {
+      throw invalidArgument('Renaming a container with the same name as its current name');
+    }
+    await this.#lock.run(rec.id, async () => {
+      const oldName = rec.name;
+      this.#o.store.rename(rec.id, newName);
+      await this.#o.network.renameContainer(rec.id, newName);
+      this.#event('rename', this.#o.store.get(rec.id), { oldName: `/${oldName}` });
+    });
+  }
+
+  async changes(ref: string): Promise<ContainerChange[]> {
+    const rec = this.#o.store.get(ref);
+    return (await this.#o.rootfs.changes(rec.id)).map((c) => ({ Path: c.path, Kind: c.kind }));
+  }
+
+  /**
+   * The container's root filesystem for a file operation: a running one is
+   * frozen (no process can swap a path component while berth resolves and
+   * uses it) until `release`; a stopped one is mounted for the operation and
+   * kept from starting (its lock is held) until `release`.
+   */
+  async #openRootfs(
+    ref: string,
+    opts: { freeze: boolean },
+  ): Promise<{ rec: ContainerRecord; root: string; release(): Promise<void> }> {
+    const id = this.#o.store.get(ref).id;
+    let unlock!: () => void;
+    const held = new Promise<void>((r) => {
+      unlock = r;
+    });
+    await new Promise<void>((entered) => {
+      void this.#lock.run(id, () => {
+        entered();
+        return held;
+      });
+    });
+    const rec = this.#o.store.get(id);
+    const root = join(this.#dir(id), 'rootfs');
+    let frozen = false;
+    let mounted = false;
+    try {
+      if (isRunning(rec.state.status)) {
+        if (opts.freeze && rec.state.status === 'running') {
+          await this.#o.runtime.pause(id);
+          frozen = true;
+        }
+        unlock(); // exits and stops go on; a frozen task stays put until thawed
+      } else if (!(await isMounted(root))) {
+        await mount(await this.#o.rootfs.mounts(id), root);
+        mounted = true;
+      }
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+    let released = false;
+    return {
+      rec,
+      root,
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          if (frozen)
+            await this.#o.runtime
+              .resume(id)
+              .catch((err) => this.#log('warn', 'resume failed', { id, err: String(err) }));
+          if (mounted) await unmount(root);
+        } finally {
+          unlock();
+        }
+      },
+    };
+  }
+
+  async statPath(ref: string, path: string): Promise<PathStat> {
+    const fs = await this.#openRootfs(ref, { freeze: true });
+    try {
+      return (await locate(fs.root, path)).stat;
+    } finally {
+      await fs.release();
+    }
+  }
+
+  async getArchive(ref: string, path: string): Promise<ArchiveStream> {
+    const fs = await this.#openRootfs(ref, { freeze: true });
+    let located: Awaited<ReturnType<typeof locate>>;
+    try {
+      located = await locate(fs.root, path);
+    } catch (err) {
+      await fs.release();
+      throw err;
+    }
+    this.#event('archive-path', fs.rec, { path: located.path });
+    return { stat: located.stat, tar: releasing(archiveOf(located), fs.release) };
+  }
+
+  async putArchive(ref: string, opts: PutArchiveOptions): Promise<void> {
+    const rec = this.#o.store.get(ref);
+    if (rec.hostConfig.ReadonlyRootfs) throw new BerthError('forbidden', 'container rootfs is marked read-only');
+    const fs = await this.#openRootfs(ref, { freeze: true });
+    try {
+      await extractInto(fs.root, opts);
+    } finally {
+      await fs.release();
+    }
+    this.#event('extract-to-dir', fs.rec, { path: opts.path });
+  }
+
+  async export(ref: string): Promise<AsyncIterable<Uint8Array>> {
+    const fs = await this.#openRootfs(ref, { freeze: false });
+    this.#event('export', fs.rec);
+    try {
+      return releasing(await exportRootfs(fs.root), fs.release);
+    } catch (err) {
+      await fs.release();
+      throw err;
+    }
+  }
+
+  async prune(opts: { filters?: Filters } = {}): Promise<PruneReport> {
+    const match = pruneFilter(opts.filters ?? {}, Date.now());
+    const report: PruneReport = { ContainersDeleted: [], SpaceReclaimed: 0 };
+    for (const rec of this.#o.store.all()) {
+      if (isRunning(rec.state.status) || !match(rec)) continue;
+      const size = (await this.#o.rootfs.usage(rec.id).catch(() => ({ size: 0 }))).size;
+      try {
+        await this.#lock.run(rec.id, async () => {
+          const cur = this.#o.store.find(rec.id);
+          if (!cur || isRunning(cur.state.status)) return;
+          await this.#removeLocked(rec.id);
+          report.ContainersDeleted.push(rec.id);
+          report.SpaceReclaimed += size;
+        });
+      } catch (err) {
+        this.#log('warn', 'prune: remove failed', { id: rec.id, err: String(err) });
+      }
+    }
+    this.#o.events?.publish({
+      type: 'container',
+      action: 'prune',
+      id: '',
+      attributes: { reclaimed: String(report.SpaceReclaimed) },
+    });
+    return report;
+  }
+
   /** For the image service: is any container using this image? */
   imageInUse(imageId: string): ContainerRecord | undefined {
     return this.#o.store.usesImage(imageId);
@@ -1520,6 +1744,15 @@ export class ContainerService implements ContainersApi {
 }
 
 // ---- helpers (pure or nearly) ---------------------------------------------------
+
+/** Runs `release` once `src` is consumed, fails or is abandoned. */
+async function* releasing(src: AsyncIterable<Uint8Array>, release: () => Promise<void>): AsyncGenerator<Uint8Array> {
+  try {
+    yield* src;
+  } finally {
+    await release();
+  }
+}
 
 /** The daemon's default ulimits under the container's own (a container's limit of the same name wins). */
 export function withDefaultUlimits<T extends { Name: string }>(own: T[], defaults: T[]): T[] {

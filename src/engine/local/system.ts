@@ -4,7 +4,7 @@ import { statfs } from 'node:fs/promises';
 import { arch, cpus, hostname, release, totalmem } from 'node:os';
 import type { SystemApi } from '../engine.ts';
 import { API_VERSION, BERTH_VERSION, MIN_API_VERSION } from '../version.ts';
-import type { EventMessage, EventsOptions, SystemCheckFinding, SystemInfo, VersionInfo } from '../types.ts';
+import type { DiskUsage, EventMessage, EventsOptions, SystemCheckFinding, SystemInfo, VersionInfo } from '../types.ts';
 import { type EventBus, validateEventFilters } from '../../core/events/bus.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import type { CgroupLayout } from '../../host/cgroups.ts';
@@ -22,6 +22,8 @@ export interface SystemDeps {
   warnings?: () => string[];
   /** The daemon's event bus (GET /events). */
   events: EventBus;
+  /** `system df` (engine/local/disk-usage.ts over the other APIs). */
+  diskUsage: () => Promise<DiskUsage>;
   /**
    * The checks `system check` runs, one per area of the data root (volumes,
    * images, ...): each compares its records with the disk and, with
@@ -66,6 +68,7 @@ async function backingFilesystem(path: string): Promise<string> {
 export function createSystemApi(d: SystemDeps): SystemApi {
   return {
     async ping() {},
+    df: () => d.diskUsage(),
     async check(opts = {}) {
       const findings: SystemCheckFinding[] = [];
       for (const c of d.checkers ?? []) findings.push(...(await c({ repair: opts.repair === true })));

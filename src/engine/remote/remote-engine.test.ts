@@ -394,6 +394,43 @@ test('image calls use the reference in the path unescaped', async () => {
   e.close();
 });
 
+test('volume calls and system check send what the docker CLI sends', async () => {
+  const vol = {
+    Name: 'data',
+    Driver: 'local',
+    Mountpoint: '/m',
+    CreatedAt: '',
+    Labels: {},
+    Scope: 'local',
+    Options: {},
+  };
+  route('POST /v1.47/volumes/create', (_req, res) => sendJson(res, 201, vol));
+  route('GET /v1.47/volumes', (_req, res) => sendJson(res, 200, { Volumes: [vol], Warnings: [] }));
+  route('GET /v1.47/volumes/data', (_req, res) => sendJson(res, 200, vol));
+  route('DELETE /v1.47/volumes/data', (_req, res) => {
+    res.writeHead(204);
+    res.end();
+  });
+  route('DELETE /v1.47/volumes/busy', (_req, res) =>
+    sendJson(res, 409, { message: 'remove busy: volume is in use - [c1]' }),
+  );
+  route('POST /v1.47/volumes/prune', (_req, res) => sendJson(res, 200, { VolumesDeleted: ['a'], SpaceReclaimed: 3 }));
+  route('POST /v1.47/berth/system/check', (_req, res) => sendJson(res, 200, { Findings: [] }));
+  const e = engine();
+  assert.deepEqual(await e.volumes.create({ Name: 'data', DriverOpts: { type: 'tmpfs' } }), vol);
+  assert.deepEqual(JSON.parse(seen.at(-1)!.body), { Name: 'data', DriverOpts: { type: 'tmpfs' } });
+  assert.equal((await e.volumes.list({ filters: { dangling: ['true'] } })).Volumes.length, 1);
+  assert.equal(seen.at(-1)!.url, `/v1.47/volumes?filters=${encodeURIComponent('{"dangling":{"true":true}}')}`);
+  assert.equal((await e.volumes.inspect('data')).Name, 'data');
+  await e.volumes.remove('data', { force: true });
+  assert.equal(seen.at(-1)!.url, '/v1.47/volumes/data?force=1');
+  await assert.rejects(e.volumes.remove('busy'), (err) => isCode(err, 'conflict') && /in use/.test(err.message));
+  assert.deepEqual(await e.volumes.prune({ filters: { all: ['true'] } }), { VolumesDeleted: ['a'], SpaceReclaimed: 3 });
+  assert.deepEqual(await e.system.check({ repair: true }), { Findings: [] });
+  assert.equal(seen.at(-1)!.url, '/v1.47/berth/system/check?repair=1');
+  e.close();
+});
+
 test('ping() is not version-prefixed', async () => {
   route('GET /_ping', (_req, res) => {
     res.writeHead(200, { 'API-Version': '1.47' });

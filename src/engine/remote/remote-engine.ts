@@ -9,10 +9,12 @@ import type { ContainersApi, Engine, ExecApi, ImagesApi, NetworksApi, SystemApi,
 import type {
   ContainerCreateResponse,
   ContainerInspect,
+  ContainerChange,
   ContainerStats,
   ContainerSummary,
   ContainerTop,
   ContainerUpdateResponse,
+  DiskUsage,
   EventMessage,
   ExecInspect,
   Filters,
@@ -22,6 +24,8 @@ import type {
   NetworkCreateResponse,
   NetworkInspect,
   NetworkPruneResponse,
+  PathStat,
+  PruneReport,
   SystemCheckResponse,
   SystemInfo,
   VersionInfo,
@@ -85,6 +89,7 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
   }
 
   const system: SystemApi = {
+    df: () => json<DiskUsage>({ method: 'GET', path: '/system/df' }),
     async events(o = {}) {
       const res = await t.request({
         method: 'GET',
@@ -204,6 +209,35 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return ioSession({ ...conn, tty });
     },
     resize: (id, o) => call({ method: 'POST', path: `/containers/${seg(id)}/resize`, query: { h: o.h, w: o.w } }),
+    rename: (id, name) => call({ method: 'POST', path: `/containers/${seg(id)}/rename`, query: { name } }),
+    changes: async (id) =>
+      (await json<ContainerChange[] | null>({ method: 'GET', path: `/containers/${seg(id)}/changes` })) ?? [],
+    async statPath(id, path) {
+      const res = await t.request({ method: 'HEAD', path: `/containers/${seg(id)}/archive`, query: { path } });
+      res.discard();
+      return decodePathStat(res.headers['x-docker-container-path-stat']);
+    },
+    async getArchive(id, path) {
+      const res = await t.request({ method: 'GET', path: `/containers/${seg(id)}/archive`, query: { path } });
+      return { stat: decodePathStat(res.headers['x-docker-container-path-stat']), tar: res.stream() };
+    },
+    putArchive: (id, o) =>
+      call({
+        method: 'PUT',
+        path: `/containers/${seg(id)}/archive`,
+        query: {
+          path: o.path,
+          noOverwriteDirNonDir: o.noOverwriteDirNonDir,
+          copyUIDGID: o.copyUIDGID,
+        },
+        upload: { contentType: 'application/x-tar', data: o.tar },
+      }),
+    async export(id) {
+      const res = await t.request({ method: 'GET', path: `/containers/${seg(id)}/export` });
+      return res.stream();
+    },
+    prune: (o = {}) =>
+      json<PruneReport>({ method: 'POST', path: '/containers/prune', query: { filters: encodeFilters(o.filters) } }),
     update: (id, body) =>
       json<ContainerUpdateResponse>({ method: 'POST', path: `/containers/${seg(id)}/update`, body }),
     pause: (id) => call({ method: 'POST', path: `/containers/${seg(id)}/pause` }),
@@ -337,4 +371,14 @@ export function formatTimestamp(seconds: number): string {
     nanos -= 1e9;
   }
   return `${whole}.${String(nanos).padStart(9, '0')}`;
+}
+
+/** The X-Docker-Container-Path-Stat header: base64 of the stat's JSON. */
+export function decodePathStat(header: string | undefined): PathStat {
+  if (!header) throw new BerthError('internal', 'the daemon sent no X-Docker-Container-Path-Stat header');
+  try {
+    return JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as PathStat;
+  } catch (err) {
+    throw new BerthError('internal', 'invalid X-Docker-Container-Path-Stat header from the daemon', { cause: err });
+  }
 }

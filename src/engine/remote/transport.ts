@@ -38,11 +38,13 @@ export type Query = Record<string, string | number | boolean | undefined>;
 
 /** One API call: method, path below the version prefix, query and JSON body. */
 export interface RequestOptions {
-  method: 'GET' | 'POST' | 'DELETE' | 'HEAD';
+  method: 'GET' | 'POST' | 'DELETE' | 'HEAD' | 'PUT';
   path: string;
   query?: Query;
   /** Sent as JSON when defined. */
   body?: unknown;
+  /** A streamed body (sent chunked, e.g. a tar) instead of `body`. */
+  upload?: { contentType: string; data: AsyncIterable<Uint8Array> };
   /** Set false for paths outside the version prefix (`/_ping`). */
   versioned?: boolean;
   signal?: AbortSignal;
@@ -142,9 +144,11 @@ function hostHeader(address: DaemonAddress): string {
 export function serializeRequest(opts: RequestOptions, host: string, upgrade: boolean): string {
   let out = `${opts.method} ${buildPath(opts)} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${USER_AGENT}\r\n`;
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  if (body !== undefined) {
+  if (opts.upload !== undefined) {
+    out += `Content-Type: ${opts.upload.contentType}\r\nTransfer-Encoding: chunked\r\n`;
+  } else if (body !== undefined) {
     out += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
-  } else if (opts.method === 'POST') {
+  } else if (opts.method === 'POST' || opts.method === 'PUT') {
     out += 'Content-Length: 0\r\n';
   }
   if (upgrade) out += 'Connection: Upgrade\r\nUpgrade: tcp\r\n';
@@ -205,6 +209,7 @@ export function createTransport(host: string): Transport {
         method: opts.method,
         upgrade: false,
         signal: opts.signal,
+        upload: opts.upload?.data,
         done: (reusable) => (reusable ? park(socket) : socket.destroy()),
       });
     } catch (err) {
@@ -338,6 +343,8 @@ interface ExchangeOptions {
   signal: AbortSignal | undefined;
   /** Called once the response is complete, with whether the connection can carry another request. */
   done(reusable: boolean): void;
+  /** A request body to send chunked after the head. */
+  upload?: AsyncIterable<Uint8Array>;
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -538,7 +545,31 @@ function exchange(socket: Socket, data: string, opts: ExchangeOptions): Promise<
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     socket.resume();
     socket.write(data);
+    if (opts.upload !== undefined) void sendChunked(socket, opts.upload).catch((err: Error) => fail(err));
   });
+}
+
+/** Writes `data` as an HTTP/1.1 chunked body, waiting for the socket to drain. */
+async function sendChunked(socket: Socket, data: AsyncIterable<Uint8Array>): Promise<void> {
+  const write = (b: Uint8Array | string) =>
+    new Promise<void>((resolve, reject) => {
+      if (socket.destroyed) return reject(Object.assign(new Error('socket closed'), { code: 'EPIPE' }));
+      if (socket.write(b)) resolve();
+      else {
+        const done = () => {
+          socket.off('drain', done).off('close', done);
+          resolve();
+        };
+        socket.on('drain', done).on('close', done);
+      }
+    });
+  for await (const chunk of data) {
+    if (chunk.byteLength === 0) continue;
+    await write(`${chunk.byteLength.toString(16)}\r\n`);
+    await write(chunk);
+    await write('\r\n');
+  }
+  await write('0\r\n\r\n');
 }
 
 /** A status line and headers; undefined when they are not HTTP/1.x. */

@@ -1,7 +1,7 @@
-/** GET /events: the event stream as JSON lines, one Docker events.Message a line. */
+/** GET /events (the event stream as JSON lines, one Docker events.Message a line) and GET /system/df. */
 import type { Engine } from '../../../engine/engine.ts';
 import { queryFilters, queryTimestamp } from '../decode.ts';
-import { jsonLines, type Route } from '../router.ts';
+import { json, jsonLines, type Route } from '../router.ts';
 
 export function eventRoutes(engine: Engine): Route[] {
   return [
@@ -21,5 +21,6 @@ export function eventRoutes(engine: Engine): Route[] {
         return { kind: 'bytes', status: 200, contentType: 'application/json', body: jsonLines(events) };
       },
     },
+    { method: 'GET', path: '/system/df', handle: async () => json(await engine.system.df()) },
   ];
 }

@@ -7,19 +7,11 @@ import { BerthError } from '../../../lib/errors.ts';
 import type { HttpMethod, Route } from '../router.ts';
 
 const endpoints: [HttpMethod, string][] = [
-  ['GET', '/system/df'],
   ['POST', '/auth'],
   ['POST', '/session'],
   ['POST', '/build'],
   ['POST', '/build/prune'],
   ['GET', '/distribution/{name*}/json'],
-  ['POST', '/containers/prune'],
-  ['GET', '/containers/{id*}/changes'],
-  ['GET', '/containers/{id*}/export'],
-  ['GET', '/containers/{id*}/archive'],
-  ['HEAD', '/containers/{id*}/archive'],
-  ['PUT', '/containers/{id*}/archive'],
-  ['POST', '/containers/{id*}/rename'],
   ['POST', '/images/create'],
   ['POST', '/images/load'],
   ['POST', '/images/prune'],
