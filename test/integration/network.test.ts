@@ -300,6 +300,57 @@ test('SIGKILL of berthd under load: no request fails, the rules come back unchan
   assert.equal(await httpGet(p), `${inspect('dl').Config.Hostname}\n`);
 });
 
+test('berth extension: bandwidth limits from network options and container labels shape the veth pair', async () => {
+  fails(d.berth(['network', 'create', '-o', 'berth.bandwidth.ingress=fast', 'bwbad']), /invalid rate/);
+  ok(d.berth(['network', 'create', '-o', 'berth.bandwidth.ingress=1mbit', 'bw']));
+  ok(
+    d.berth([
+      'run',
+      '-d',
+      '--name',
+      'bwc',
+      '--network',
+      'bw',
+      '-l',
+      'berth.bandwidth.egress=2mbit',
+      'busybox',
+      'sleep',
+      '600',
+    ]),
+  );
+  const bridge = JSON.parse(ok(d.berth(['network', 'inspect', 'bw'])))[0].Options['com.docker.network.bridge.name'];
+  const veths = JSON.parse(execFileSync('ip', ['-j', 'link', 'show', 'master', bridge], { encoding: 'utf8' })) as {
+    ifname: string;
+  }[];
+  assert.equal(veths.length, 1);
+  const veth = veths[0]?.ifname ?? '';
+  type Qdisc = { kind: string; options?: { rate?: number }; drops?: number };
+  const qdiscs = (args: string[]): Qdisc[] =>
+    JSON.parse(execFileSync(args[0] ?? '', args.slice(1), { encoding: 'utf8' }));
+  const hostSide = qdiscs(['tc', '-s', '-j', 'qdisc', 'show', 'dev', veth]).find((q) => q.kind === 'tbf');
+  assert.equal(hostSide?.options?.rate, 125_000, 'into the container: 1mbit');
+  const pid = String(JSON.parse(ok(d.berth(['inspect', 'bwc'])))[0].State.Pid);
+  const inside = qdiscs(['nsenter', '-t', pid, '-n', 'tc', '-j', 'qdisc', 'show', 'dev', 'eth0']).find(
+    (q) => q.kind === 'tbf',
+  );
+  assert.equal(inside?.options?.rate, 250_000, 'out of the container: 2mbit');
+  // A burst far above the rate into the container: the bucket drops what it cannot queue.
+  const ip = inspect('bwc').NetworkSettings.Networks.bw?.IPAddress ?? '';
+  const sock = createSocket('udp4');
+  const payload = Buffer.alloc(1400);
+  await new Promise<void>((resolve) => {
+    let left = 400;
+    const next = () => (left-- > 0 ? sock.send(payload, 9, ip, next) : resolve());
+    next();
+  });
+  sock.close();
+  const after = qdiscs(['tc', '-s', '-j', 'qdisc', 'show', 'dev', veth]).find((q) => q.kind === 'tbf');
+  assert.ok((after?.drops ?? 0) > 0, `the token bucket dropped packets: ${JSON.stringify(after)}`);
+  ok(d.berth(['rm', '-f', 'bwc']));
+  ok(d.berth(['network', 'rm', 'bw']));
+  assert.equal(links('v').filter((l) => l === veth).length, 0);
+});
+
 test('removing every container and user network leaves only the default bridge', async () => {
   const all = (await d.api('GET', '/containers/json?all=1')).body as { Id: string }[];
   for (const c of all) assert.equal((await d.api('DELETE', `/containers/${c.Id}?force=1`)).status, 204);

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { CommandError, run } from '../../host/exec.ts';
+import { invalidArgument } from '../../lib/errors.ts';
 
 /** Runs `ip -batch -` with the given commands. */
 async function ipBatch(lines: readonly string[], netnsPath?: string): Promise<void> {
@@ -104,6 +105,36 @@ export interface VethSpec {
   mac: string;
   /** Set a default route through this gateway. */
   gateway?: string;
+  /** Rates (tc syntax, e.g. `10mbit`) into and out of the container; a token bucket on each side of the pair. */
+  bandwidth?: Bandwidth;
+}
+
+/** berth extension: rate limits of an endpoint, in tc's syntax (`500kbit`, `10mbit`, `1gbit`). */
+export interface Bandwidth {
+  ingress?: string;
+  egress?: string;
+}
+
+const RATE_RE = /^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit|bps|kbps|mbps|gbps)$/i;
+
+/** Checks a tc rate; 'invalid-argument' for anything else. */
+export function checkRate(rate: string): string {
+  if (!RATE_RE.test(rate)) throw invalidArgument(`invalid rate "${rate}": use e.g. 500kbit, 10mbit, 1gbit`);
+  return rate.toLowerCase();
+}
+
+/** A token bucket for `rate`: the burst must hold a timer tick's worth of bytes (HZ 250), and at least 16 KiB. */
+function tbf(dev: string, rate: string): string {
+  const m = RATE_RE.exec(rate);
+  const n = Number(m?.[1] ?? 0);
+  const unit = (m?.[2] ?? 'bit').toLowerCase();
+  const bitsPerSec =
+    n *
+    ({ bit: 1, kbit: 1e3, mbit: 1e6, gbit: 1e9, bps: 8, kbps: 8e3, mbps: 8e6, gbps: 8e9 } as Record<string, number>)[
+      unit
+    ]!;
+  const burst = Math.max(16384, Math.ceil(bitsPerSec / 8 / 250));
+  return `qdisc replace dev ${dev} root tbf rate ${rate} burst ${burst} latency 50ms`;
 }
 
 /** Creates a veth pair with one end in the namespace, plugged into the bridge and configured. */
@@ -125,6 +156,14 @@ export async function addVeth(v: VethSpec): Promise<void> {
   if (v.gateway) inside.push(`route replace default via ${v.gateway} dev ${v.ifname}`);
   try {
     await ipBatch(inside, v.netns);
+    // Into the container: the host side's egress; out of it: the container side's egress (no policing
+    // action is needed, which kernels without act_police lack).
+    if (v.bandwidth?.ingress) await run('tc', ['-batch', '-'], { input: `${tbf(v.veth, v.bandwidth.ingress)}\n` });
+    if (v.bandwidth?.egress) {
+      await run('nsenter', [`--net=${v.netns}`, 'tc', '-batch', '-'], {
+        input: `${tbf(v.ifname, v.bandwidth.egress)}\n`,
+      });
+    }
   } catch (err) {
     await deleteLink(v.veth).catch(() => {});
     throw err;

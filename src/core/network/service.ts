@@ -41,6 +41,8 @@ import {
 } from './ipam.ts';
 import {
   addVeth,
+  type Bandwidth,
+  checkRate,
   deleteLink,
   enableForwarding,
   ensureBridge,
@@ -104,6 +106,18 @@ export interface ContainerNetworking {
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** Network options and container labels (berth extension) that limit an endpoint's rate. */
+export const BANDWIDTH_INGRESS = 'berth.bandwidth.ingress';
+export const BANDWIDTH_EGRESS = 'berth.bandwidth.egress';
+
+/** The limits of an endpoint: the container's own, else its network's. */
+function bandwidthOf(net: NetworkRecord, own: Bandwidth | undefined): Bandwidth | undefined {
+  const ingress = own?.ingress ?? net.options[BANDWIDTH_INGRESS];
+  const egress = own?.egress ?? net.options[BANDWIDTH_EGRESS];
+  if (!ingress && !egress) return undefined;
+  return { ...(ingress ? { ingress } : {}), ...(egress ? { egress } : {}) };
+}
 const MTU = 1500;
 
 function randomHex(n: number): string {
@@ -375,6 +389,10 @@ export class NetworkService {
       const options = { ...(opts.options ?? {}) };
       const mtu = options['com.docker.network.driver.mtu'] ? Number(options['com.docker.network.driver.mtu']) : MTU;
       if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalidArgument(`invalid MTU: ${mtu}`);
+      for (const key of [BANDWIDTH_INGRESS, BANDWIDTH_EGRESS]) {
+        const rate = options[key];
+        if (rate !== undefined) options[key] = checkRate(rate);
+      }
       const bridge =
         options['com.docker.network.bridge.name'] || `${this.#o.prefix}b${randomHex(14 - this.#o.prefix.length)}`;
       if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw invalidArgument(`invalid bridge name: ${bridge}`);
@@ -592,8 +610,13 @@ export class NetworkService {
   /**
    * Wires the leased endpoints into the task's network namespace and
    * publishes its ports. On failure everything of this start is undone.
+   * `bandwidth` (the container's own limits) wins over its networks'.
    */
-  plumb(containerId: string, netns: string, ports: readonly PortRequest[]): Promise<PortRecord[]> {
+  plumb(
+    containerId: string,
+    opts: { netns: string; ports: readonly PortRequest[]; bandwidth?: Bandwidth },
+  ): Promise<PortRecord[]> {
+    const { netns, ports } = opts;
     return this.#locked(async () => {
       try {
         let routed = false;
@@ -611,6 +634,7 @@ export class NetworkService {
             address: `${e.lease.ip}/${parseCidr(net.subnet).bits}`,
             mac: e.lease.mac,
             gateway,
+            bandwidth: bandwidthOf(net, opts.bandwidth),
           });
         }
         return await this.#publishLocked(containerId, ports);
@@ -720,7 +744,14 @@ export class NetworkService {
    * Connects a container to one more network; with `netns` (it runs) the
    * endpoint is wired at once.
    */
-  connect(container: { id: string; name: string }, ref: string, cfg: EndpointConfig, netns?: string): Promise<void> {
+  connect(
+    container: { id: string; name: string },
+    ref: string,
+    cfg: EndpointConfig,
+    running?: { netns: string; bandwidth?: Bandwidth },
+  ): Promise<void> {
+    const netns = running?.netns;
+    const bandwidth = running?.bandwidth;
     return this.#locked(async () => {
       const net = this.#store.network(ref);
       if (net.driver !== 'bridge') {
@@ -758,6 +789,7 @@ export class NetworkService {
           address: `${lease.ip}/${parseCidr(net.subnet).bits}`,
           mac: lease.mac,
           gateway: !routed && !net.internal ? net.gateway : undefined,
+          bandwidth: bandwidthOf(net, bandwidth),
         });
       } catch (err) {
         this.#store.deleteEndpoint(container.id, net.id);

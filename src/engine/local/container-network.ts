@@ -12,7 +12,13 @@ import type {
   Port,
 } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
-import type { ContainerNetworking, PortRequest } from '../../core/network/service.ts';
+import {
+  BANDWIDTH_EGRESS,
+  BANDWIDTH_INGRESS,
+  type ContainerNetworking,
+  type PortRequest,
+} from '../../core/network/service.ts';
+import { type Bandwidth, checkRate } from '../../core/network/links.ts';
 import type { EndpointConfig, EndpointRecord, NetworkRecord, PortRecord } from '../../core/network/types.ts';
 
 /** Network modes that mean the default bridge. */
@@ -267,4 +273,15 @@ export function resolvBase(hostResolv: string, dnsServer: string | undefined, ho
   if (dnsServer) keep.unshift(`nameserver ${dnsServer}`);
   else if (!keep.some((l) => /^\s*nameserver\s/.test(l))) keep.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4');
   return `${keep.join('\n')}\n`;
+}
+
+/** berth extension: the labels `berth.bandwidth.ingress`/`egress` limit a container's rate on every network. */
+export function bandwidthLabels(labels: Record<string, string>): Bandwidth | undefined {
+  const ingress = labels[BANDWIDTH_INGRESS];
+  const egress = labels[BANDWIDTH_EGRESS];
+  if (ingress === undefined && egress === undefined) return undefined;
+  return {
+    ...(ingress !== undefined ? { ingress: checkRate(ingress) } : {}),
+    ...(egress !== undefined ? { egress: checkRate(egress) } : {}),
+  };
 }

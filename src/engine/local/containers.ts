@@ -105,6 +105,7 @@ import { clearQuota, setDirQuota } from '../../host/quota.ts';
 import { parseBytes } from '../../lib/size.ts';
 import type { ContainerNetworking, NetworkService } from '../../core/network/service.ts';
 import {
+  bandwidthLabels,
   containerModeTarget,
   endpointSettings,
   ownHostsLines,
@@ -415,6 +416,7 @@ export class ContainerService implements ContainersApi {
     const image = await this.#o.images.resolve(body.Image);
     const config = mergeConfig(image.config, body);
     const portWarnings = validatePorts(config, hostConfig, networkMode);
+    bandwidthLabels(config.Labels ?? {});
     const plan = planMounts(hostConfig, config, {
       mountsOf: (ref) => {
         const other = store.find(ref);
@@ -663,7 +665,9 @@ export class ContainerService implements ContainersApi {
           ...(s.MacAddress ? { mac: s.MacAddress } : {}),
           links: s.Links ?? [],
         },
-        running ? `/proc/${rec.state.pid}/ns/net` : undefined,
+        running
+          ? { netns: `/proc/${rec.state.pid}/ns/net`, bandwidth: bandwidthLabels(rec.config.Labels ?? {}) }
+          : undefined,
       );
     });
   }
@@ -847,7 +851,11 @@ export class ContainerService implements ContainersApi {
       if (net) {
         // The task's namespace exists (crun created it) and its process waits for start: wire it now.
         try {
-          await this.#o.network.plumb(id, `/proc/${pid}/ns/net`, portRequests(rec.config, rec.hostConfig));
+          await this.#o.network.plumb(id, {
+            netns: `/proc/${pid}/ns/net`,
+            ports: portRequests(rec.config, rec.hostConfig),
+            bandwidth: bandwidthLabels(rec.config.Labels ?? {}),
+          });
         } catch (err) {
           await runtime.kill(id, 'KILL', true).catch(() => {});
           throw err;
