@@ -8,16 +8,21 @@
  *    berthd's PSS growth, divided by the number of containers.
  * 3. `stats --no-stream` over 50 running containers (berth CLI, and the API
  *    calls alone) against one `cat` of the same cgroup files (target ≤ 60 ms).
- * 4. Requests per second through a published port against the container's
+ * 4. `ps -a` with 500 containers (created, 20 running): the berth CLI, the
+ *    docker CLI and the API call alone, against `berth version` (the CLI's
+ *    start-up and one round trip) as the floor (target ≤ 60 ms).
+ * 5. Builds (bench/build.ts): a cached rebuild against packing the context,
+ *    a cold build against the same steps run by sh on the host.
+ * 6. Requests per second through a published port against the container's
  *    own address and the host's loopback (wrk; target ≥ 0.9× direct).
- *
- * BENCH_ONLY=run|stats|net runs one section.
+ * BENCH_ONLY=run|stats|ps|build|net runs one section.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemonWithBusybox } from '../test/helpers/daemon.ts';
+import { benchBuild } from './build.ts';
 import { type SeccompProfile, seccompFor } from '../src/core/containers/seccomp.ts';
 import { DEFAULT_CAPS } from '../src/core/containers/spec.ts';
 import { release } from 'node:os';
@@ -149,7 +154,7 @@ function wrkRps(url: string): number {
 }
 
 /**
- * 4. A busybox httpd in a container, reached three ways with the same load:
+ * 6. A busybox httpd in a container, reached three ways with the same load:
  *    through a port published on 127.0.0.1 (nftables DNAT in the kernel),
  *    at the container's own address (the floor: no NAT), and the same httpd
  *    binary on the host's loopback (no bridge, no veth). Target: published ≥
@@ -207,11 +212,76 @@ async function benchNet(): Promise<void> {
   }
 }
 
+const PS_N = Number(process.env.BENCH_PS ?? 500);
+const PS_RUNNING = 20;
+
+/** `ps -a` over PS_N containers, PS_RUNNING of them running. */
+async function benchPs(): Promise<void> {
+  const ids: string[] = [];
+  for (let i = 0; i < PS_N; i += 25) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(25, PS_N - i) }, (_, j) =>
+        d.api('POST', `/containers/create?name=ps-bench-${i + j}`, {
+          Image: 'busybox',
+          Cmd: ['sleep', '3600'],
+          Labels: { bench: 'ps', n: String(i + j) },
+        }),
+      ),
+    );
+    for (const r of batch) {
+      if (r.status !== 201) throw new Error(`create: ${JSON.stringify(r.body)}`);
+      ids.push((r.body as { Id: string }).Id);
+    }
+  }
+  for (const id of ids.slice(0, PS_RUNNING)) {
+    const r = await d.api('POST', `/containers/${id}/start`);
+    if (r.status !== 204) throw new Error(`start: ${JSON.stringify(r.body)}`);
+  }
+  const cli: number[] = [];
+  const docker: number[] = [];
+  const api: number[] = [];
+  const floor: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    cli.push(
+      timeIt(() => {
+        const r = d.berth(['ps', '-a']);
+        if (r.code !== 0 || r.stdout.split('\n').length < PS_N + 1) throw new Error(`ps: ${r.stderr}`);
+      }),
+    );
+    docker.push(
+      timeIt(() => {
+        const r = d.docker(['ps', '-a']);
+        if (r.code !== 0 || r.stdout.split('\n').length < PS_N + 1) throw new Error(`docker ps: ${r.stderr}`);
+      }),
+    );
+    const t = process.hrtime.bigint();
+    const r = await d.api('GET', '/containers/json?all=1');
+    api.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if ((r.body as unknown[]).length < PS_N) throw new Error('ps API: too few rows');
+    floor.push(
+      timeIt(() => {
+        const v = d.berth(['version']);
+        if (v.code !== 0) throw new Error(v.stderr);
+      }),
+    );
+  }
+  const c = median(cli);
+  const f = median(floor);
+  console.log(
+    `ps -a, ${PS_N} containers (${PS_RUNNING} running)   berth CLI median ${c.toFixed(1)} ms (target ≤ 60; docker ps -a against dockerd ≈ 135)   docker CLI → berthd ${median(docker).toFixed(1)} ms   the API call alone ${median(api).toFixed(1)} ms   floor (berth version) ${f.toFixed(1)} ms   CLI/floor ${(c / f).toFixed(2)}`,
+  );
+  for (let i = 0; i < ids.length; i += 25) {
+    await Promise.all(ids.slice(i, i + 25).map((id) => d.api('DELETE', `/containers/${id}?force=1`)));
+  }
+}
+
 const d = await startDaemonWithBusybox();
 try {
   const only = process.env.BENCH_ONLY;
   if (only === undefined || only === 'run') await benchRunAndMemory();
   if (only === undefined || only === 'stats') await benchStats();
+  if (only === undefined || only === 'ps') await benchPs();
+  if (only === undefined || only === 'build') await benchBuild(d);
   if (only === undefined || only === 'net') await benchNet();
 } finally {
   await d.cleanup();

@@ -44,6 +44,7 @@ export const GROUPS: readonly CommandGroup[] = [
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
   { name: 'network', summary: 'Manage networks' },
+  { name: 'builder', summary: 'Manage builds' },
   { name: 'system', summary: 'Manage berth' },
   { name: 'volume', summary: 'Manage volumes' },
 ];
@@ -264,6 +265,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     aliases: [['rmi'], ['image', 'remove']],
     summary: 'Remove one or more images',
     load: () => import('./commands/image/rm.ts'),
+  },
+  {
+    path: ['image', 'build'],
+    aliases: [['build'], ['builder', 'build']],
+    summary: 'Build an image from a Dockerfile',
+    load: () => import('./commands/image/build.ts'),
+  },
+  {
+    path: ['builder', 'prune'],
+    aliases: [],
+    summary: 'Remove build cache',
+    load: () => import('./commands/image/prune-builder.ts'),
   },
   {
     path: ['image', 'tag'],

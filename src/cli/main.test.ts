@@ -44,6 +44,7 @@ function fakeEngine(calls: string[], over: { [K in keyof Engine]?: Partial<Engin
     exec: part('exec', over.exec),
     images: part('images', over.images),
     networks: part('networks', over.networks),
+    build: part('build', over.build),
     volumes: part('volumes', over.volumes),
   };
 }
@@ -308,4 +309,37 @@ test('an unreachable daemon is reported with its address and a hint', async () =
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("ps's default table (built without the template engine) equals the explicit table template", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const rows = [0, 1, 2].map((i) => ({
+    Id: `${i}`.repeat(64),
+    Names: [`/c${i}`],
+    Image: i === 0 ? 'sha256:'.concat('f'.repeat(64)) : 'busybox',
+    ImageID: `sha256:${'b'.repeat(64)}`,
+    Command: i === 2 ? 'sh -c "a long command line here"' : 'true',
+    Created: now - 100 * i,
+    Ports: [],
+    Labels: {},
+    State: 'exited' as const,
+    Status: 'Exited (0) 1 second ago',
+    HostConfig: { NetworkMode: 'none' },
+    NetworkSettings: { Networks: {} },
+    Mounts: [],
+  }));
+  const engine = fakeEngine([], { containers: { list: async () => rows } });
+  const fast = await berth(['ps', '-a'], engine);
+  const templated = await berth(
+    [
+      'ps',
+      '-a',
+      '--format',
+      'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}',
+    ],
+    engine,
+  );
+  assert.equal(fast.code, 0, fast.stderr);
+  assert.equal(fast.stdout, templated.stdout);
+  assert.equal(fast.stdout.split('\n').length, 5);
 });

@@ -3,11 +3,17 @@
  * core services and the local Engine over them, and recovers the containers
  * that ran while berthd was away.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
+import { BuildCache } from '../core/build/cache.ts';
+import type { Snapshotter } from '../core/snapshots/types.ts';
+import { createBuildApi } from '../engine/local/build.ts';
+import { createBuildRunner } from '../engine/local/build-runner.ts';
+import { unmount } from '../host/mount.ts';
+import { hostPlatform } from '../oci/platform.ts';
 import { ContainerService, type ContainerServiceOptions } from '../engine/local/containers.ts';
 import type { SeccompProfile } from '../core/containers/seccomp.ts';
 import { release } from 'node:os';
@@ -70,6 +76,23 @@ function findInit(): string | undefined {
   return undefined;
 }
 
+/** Undoes what an interrupted build left: mounts and files under build/tmp, and its `build-*` snapshots. */
+async function cleanBuildDebris(root: string, snapshotter: Snapshotter): Promise<string> {
+  const work = join(root, 'build', 'tmp');
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m.startsWith(`${work}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await unmount(m).catch(() => {});
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true, mode: 0o700 });
+  for (const s of await snapshotter.list()) {
+    if (s.kind === 'active' && s.key.startsWith('build-')) await snapshotter.remove(s.key).catch(() => {});
+  }
+  return work;
+}
+
 export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   const root = config.dataRoot;
   await mkdir(join(root, 'containers'), { recursive: true, mode: 0o710 });
@@ -77,7 +100,11 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   const cgroups = detectCgroups();
   for (const w of cgroups.warnings) log.warn(w);
 
-  const db = openDb(join(root, 'berth.db'));
+  const db = openDb(join(root, 'berth.db'), {
+    ballastPath: join(root, 'ballast'),
+    onBallastReleased: () =>
+      log.warn('the data root is full: released the ballast file so that records can still be written'),
+  });
   const events = createEventBus();
   const store = new ContainerStore(db);
   const content = await openContentStore(root);
@@ -91,6 +118,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       return c ? { containerId: c.id, running: c.state.status === 'running' } : undefined;
     },
   });
+  const seccomp = loadSeccomp(log);
   const volumes = new VolumeService({
     dataRoot: root,
     db,
@@ -118,7 +146,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     defaultUlimits: config.defaultUlimits,
     initPath: findInit(),
     network,
-    seccomp: loadSeccomp(log),
+    seccomp,
     hostCaps: boundingCaps(ALL_CAPS),
     hostLimits: hardLimits(),
     images: {
@@ -160,6 +188,25 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   }
   await containers.startByPolicy();
   const imagesApi = createImagesApi({ images, snapshotter, events });
+  const buildWork = await cleanBuildDebris(root, snapshotter);
+  const buildApi = createBuildApi({
+    images,
+    content,
+    snapshotter,
+    cache: new BuildCache(db),
+    runner: createBuildRunner({
+      runtimePath: runtime.runtimeName,
+      runtimeRoot: join(config.execRoot, 'crun'),
+      bundleDir: join(config.execRoot, 'build'),
+      cgroupV2: cgroups.version === '2',
+      seccomp,
+      hostCaps: boundingCaps(ALL_CAPS),
+    }),
+    workDir: buildWork,
+    cacheMountDir: join(root, 'build', 'cache-mounts'),
+    platform: hostPlatform(),
+    log: (level, msg, fields) => log[level](msg, fields),
+  });
   const engine: Engine = {
     system: createSystemApi({
       id: engineId(root),
@@ -191,6 +238,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     exec: containers.execApi(),
     images: imagesApi,
     networks: createNetworksApi({ network, containers, containerName: (id) => store.find(id)?.name ?? '' }),
+    build: buildApi,
     volumes: createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) }),
   };
   return {

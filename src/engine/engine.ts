@@ -10,6 +10,9 @@
 import type {
   ArchiveStream,
   AttachOptions,
+  BuildMessage,
+  BuildPruneOptions,
+  BuildPruneResponse,
   CommitOptions,
   ContainerChange,
   EventMessage,
@@ -30,6 +33,7 @@ import type {
   ExecStartRequest,
   Filters,
   ImageBootstrapRequest,
+  ImageBuildOptions,
   ImageDeleteItem,
   ImageInspect,
   ImageListOptions,
@@ -188,6 +192,19 @@ export interface ImagesApi {
 }
 
 /**
+ * Image builds from a Dockerfile (the classic builder's API: POST /build).
+ * `build` consumes the context tar (plain or gzip) and answers Docker's JSON
+ * message stream; a failure after the build started is a message with
+ * `errorDetail`, not a rejection. The stream ends when the build is over;
+ * abandoning it cancels the build.
+ */
+export interface BuildApi {
+  build(context: AsyncIterable<Uint8Array>, opts: ImageBuildOptions): Promise<AsyncIterable<BuildMessage>>;
+  /** `builder prune`: removes build cache entries and the layers only they kept. */
+  prune(opts?: BuildPruneOptions): Promise<BuildPruneResponse>;
+}
+
+/**
  * Volumes of the local driver. Names are Docker's (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`);
  * a volume any container references (running or not) cannot be removed
  * ('conflict'). `prune` follows Docker 23+: anonymous volumes only unless the
@@ -212,5 +229,6 @@ export interface Engine {
   readonly exec: ExecApi;
   readonly images: ImagesApi;
   readonly networks: NetworksApi;
+  readonly build: BuildApi;
   readonly volumes: VolumesApi;
 }

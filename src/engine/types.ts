@@ -41,6 +41,10 @@ export interface ContainerConfig {
   NetworkDisabled?: boolean;
   Labels?: Record<string, string> | null;
   StopSignal?: string;
+  /** Image configs: Dockerfile triggers for builds FROM the image. */
+  OnBuild?: string[] | null;
+  /** Image configs: the SHELL a Dockerfile set (for RUN/CMD/ENTRYPOINT shell forms). */
+  Shell?: string[];
   StopTimeout?: number;
 }
 
@@ -832,6 +836,52 @@ export interface SystemInfo {
   Plugins: { Volume: string[]; Network: string[]; Log: string[] };
 }
 
+/** Query of POST /build (Docker's parameter names), decoded. */
+export interface ImageBuildOptions {
+  /** Path of the Dockerfile inside the context (default `Dockerfile`). */
+  dockerfile?: string;
+  /** Names to tag the image with (`name:tag`). */
+  t?: string[];
+  buildargs?: Record<string, string | null>;
+  target?: string;
+  nocache?: boolean;
+  labels?: Record<string, string>;
+  /** Quiet: only the image ID is streamed. */
+  q?: boolean;
+  /** Accepted for compatibility: berth's RUN steps never leave a container behind. */
+  rm?: boolean;
+  forcerm?: boolean;
+  /** Accepted; berth builds from local images (pull them first). */
+  pull?: boolean;
+  /** RUN network: `default`, `none` or `host` (`bridge` is `default`). */
+  networkmode?: string;
+  /** `host:ip` entries for RUN's /etc/hosts. */
+  extrahosts?: string[];
+  /** Only this host's platform can be built. */
+  platform?: string;
+}
+
+/** One message of a build's JSON stream, as Docker sends them. */
+export interface BuildMessage {
+  stream?: string;
+  aux?: { ID: string };
+  error?: string;
+  errorDetail?: { message: string; code?: number };
+}
+
+export interface BuildPruneOptions {
+  /** Remove all cache entries (default: as Docker's, also all: berth has no internal-only entries). */
+  all?: boolean;
+  /** `until` (a duration such as `24h`, or a timestamp). */
+  filters?: Record<string, string[]>;
+  /** Keep this many bytes of the most recently used cache. */
+  keepStorage?: number;
+}
+
+export interface BuildPruneResponse {
+  CachesDeleted: string[];
+  SpaceReclaimed: number;
+}
 /** A volume, as GET /volumes/{name} returns it. */
 export interface Volume {
   Name: string;

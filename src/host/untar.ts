@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BerthError } from '../lib/errors.ts';
 
 const TAR_ARGS = [
   '--extract',
@@ -55,6 +56,9 @@ export async function untar(source: AsyncIterable<Uint8Array>, dir: string, opts
   if (error) throw error;
   if (code !== 0) {
     const msg = Buffer.concat(stderr).toString().trim();
+    // GNU tar's words for ENOSPC/EDQUOT: a short write, or the errno text.
+    if (/No space left on device|Disk quota exceeded|Wrote only \d+ of \d+ bytes/.test(msg))
+      throw new BerthError('internal', `no space left on device: cannot unpack into ${dir}`);
     throw new Error(`tar: ${msg || `exit status ${code}`}`);
   }
   if (feedError !== undefined) throw feedError;

@@ -42,6 +42,8 @@ export interface ImageRuntimeConfig {
   StopSignal?: string;
   /** Docker extension: Dockerfile instructions run when the image is a build's base. */
   OnBuild?: string[] | null;
+  /** Docker extension: the Dockerfile SHELL, inherited by builds FROM the image. */
+  Shell?: string[];
   /** Docker extension (not in the OCI spec, kept when present). */
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number };
 }

@@ -24,8 +24,10 @@ export interface WrittenLayer {
 }
 
 export interface WriteLayerOptions {
-  /** The blob's media type (a gzip layer type); default OCI's. */
+  /** The blob's media type (a gzip layer type, or a plain tar type with `compress: false`); default OCI's. */
   mediaType?: string;
+  /** Store the tar as it is (false: no gzip; builds keep their layers so, as Docker's layer store does). Default true. */
+  compress?: boolean;
   signal?: AbortSignal;
 }
 
@@ -38,23 +40,21 @@ export async function writeLayerBlob(
   const diff = createDigester();
   const writer = await content.writer();
   try {
-    await pipeline(
-      tar,
-      async function* (src: AsyncIterable<Uint8Array>) {
-        for await (const chunk of src) {
-          diff.update(chunk);
-          yield chunk;
-        }
-      },
-      createGzip(),
-      async (src: AsyncIterable<Uint8Array>) => {
-        for await (const chunk of src) await writer.write(chunk);
-      },
-      { signal: opts.signal },
-    );
+    const digest = async function* (src: AsyncIterable<Uint8Array>) {
+      for await (const chunk of src) {
+        diff.update(chunk);
+        yield chunk;
+      }
+    };
+    const sink = async (src: AsyncIterable<Uint8Array>) => {
+      for await (const chunk of src) await writer.write(chunk);
+    };
+    if (opts.compress === false) await pipeline(tar, digest, sink, { signal: opts.signal });
+    else await pipeline(tar, digest, createGzip(), sink, { signal: opts.signal });
     const info = await writer.commit();
+    const fallback = opts.compress === false ? MediaType.ociLayer : MediaType.ociLayerGzip;
     return {
-      blob: { mediaType: opts.mediaType ?? MediaType.ociLayerGzip, digest: info.digest, size: info.size },
+      blob: { mediaType: opts.mediaType ?? fallback, digest: info.digest, size: info.size },
       diffId: diff.digest(),
     };
   } finally {

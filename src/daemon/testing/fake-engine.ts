@@ -717,6 +717,28 @@ export function createFakeEngine(): FakeEngine {
         find(body.Container);
       },
     },
+    build: {
+      async build(context, opts) {
+        // Reads the whole context (as berthd does) and reports its size: enough for the route tests.
+        let bytes = 0;
+        for await (const c of context) bytes += c.byteLength;
+        rec('build.build', opts, bytes);
+        if (opts.target === 'fail') {
+          return (async function* () {
+            yield { stream: 'Step 1/1 : RUN false\n' };
+            yield { errorDetail: { message: 'boom' }, error: 'boom' };
+          })();
+        }
+        return (async function* () {
+          yield { stream: `context ${bytes} bytes\n` };
+          yield { aux: { ID: 'sha256:feed' } };
+        })();
+      },
+      async prune(opts) {
+        rec('build.prune', opts);
+        return { CachesDeleted: [], SpaceReclaimed: 0 };
+      },
+    },
     volumes: {
       async list(opts) {
         rec('volumes.list', opts);

@@ -3,12 +3,36 @@ import type { ContainerInspect, ContainerSummary, Filters } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import type { ContainerRecord } from '../../core/containers/store.ts';
 
-const FILTER_KEYS = ['id', 'name', 'status', 'label', 'ancestor', 'exited'];
+const FILTER_KEYS = [
+  'id',
+  'name',
+  'status',
+  'label',
+  'ancestor',
+  'exited',
+  'before',
+  'since',
+  'volume',
+  'network',
+  'health',
+  'expose',
+  'publish',
+  'is-task',
+  'isolation',
+];
+const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 
 export function validateFilters(filters: Filters): void {
   for (const [k, values] of Object.entries(filters)) {
     if (!FILTER_KEYS.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+    if (k === 'health') {
+      for (const v of values)
+        if (!HEALTH.includes(v)) throw invalidArgument(`Unrecognised filter value for health: ${v}`);
+    }
+    if (k === 'is-task') {
+      for (const v of values) if (v !== 'true' && v !== 'false') throw invalidArgument(`Invalid filter 'is-task=${v}'`);
+    }
     if (k === 'status') {
       for (const v of values) {
         if (!STATUSES.includes(v)) {
@@ -37,6 +61,18 @@ export function matchesFilters(rec: ContainerRecord, filters: Filters): boolean 
     any('status', (v) => rec.state.status === v) &&
     any('exited', (v) => rec.state.status === 'exited' && String(rec.state.exitCode) === v) &&
     any('ancestor', (v) => rec.image === v || rec.imageId === v || rec.imageId.startsWith(`sha256:${v}`)) &&
+    any('volume', (v) => (rec.mounts ?? []).some((m) => m.source === v || m.destination === v)) &&
+    any('network', (v) => (rec.hostConfig.NetworkMode ?? 'default') === v) &&
+    any('health', (v) => (rec.state.health?.Status ?? 'none') === v) &&
+    any('expose', (v) => portFilter(v, Object.keys(rec.config.ExposedPorts ?? {}))) &&
+    any('publish', (v) =>
+      portFilter(
+        v,
+        Object.keys((rec.hostConfig as { PortBindings?: Record<string, unknown> | null }).PortBindings ?? {}),
+      ),
+    ) &&
+    any('is-task', (v) => v === 'false') &&
+    any('isolation', (v) => v === 'default') &&
     (filters.label ?? []).every((v) => {
       const eq = v.indexOf('=');
       return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
@@ -154,4 +190,27 @@ export function pruneFilter(filters: Filters, nowMs: number): (rec: ContainerRec
       !(filters['label!'] ?? []).some((v) => labelMatches(labels, v))
     );
   };
+}
+
+/** `80`, `80/udp` or `8000-8080/tcp` against `port/proto` keys (tcp when no protocol is given). */
+function portFilter(value: string, ports: readonly string[]): boolean {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(\w+))?$/.exec(value);
+  if (!m) return false;
+  const lo = Number(m[1]);
+  const hi = m[2] === undefined ? lo : Number(m[2]);
+  const proto = m[3] ?? 'tcp';
+  return ports.some((p) => {
+    const [n, pr = 'tcp'] = p.split('/');
+    return pr === proto && Number(n) >= lo && Number(n) <= hi;
+  });
+}
+
+/** `before`/`since` filters: only containers created before (after) every named one. */
+export function createdWindow(
+  filters: Filters,
+  find: (ref: string) => ContainerRecord,
+): (rec: ContainerRecord) => boolean {
+  const before = (filters.before ?? []).map((r) => find(r).created);
+  const since = (filters.since ?? []).map((r) => find(r).created);
+  return (rec) => before.every((b) => rec.created < b) && since.every((s) => rec.created > s);
 }

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ContainersApi, ExecApi } from '../engine.ts';
@@ -97,7 +97,14 @@ import { checkResources, ociResources, RESOURCE_KEYS } from './container-resourc
 import { networkStats, type PreviousSample, stoppedStats, toDockerStats } from './container-stats.ts';
 import { top as psTop } from './container-top.ts';
 import { blockDevice, namespacePlan, resourceHost } from './container-process.ts';
-import { matchesFilters, mountPoints, pruneFilter, summarize, validateFilters } from './container-view.ts';
+import {
+  createdWindow,
+  matchesFilters,
+  mountPoints,
+  pruneFilter,
+  summarize,
+  validateFilters,
+} from './container-view.ts';
 import { mkdirInRoot, pathInRoot, resolveUser, writeEtcFiles } from './rootfs-files.ts';
 import type { SpecMount } from '../../core/containers/mounts.ts';
 import { ANONYMOUS_LABEL, type VolumeService } from '../../core/volumes/service.ts';
@@ -307,6 +314,7 @@ export class ContainerService implements ContainersApi {
       await this.#o.runtime.kill(id, 'KILL', true).catch(() => {});
       await this.#o.runtime.delete(id).catch(() => {});
     }
+    await this.#removeOrphanDirs(known);
     for (const rec of this.#o.store.all()) {
       if (!(await this.#hasRootfs(rec.id))) {
         await this.#repairMissingRootfs(rec);
@@ -324,6 +332,24 @@ export class ContainerService implements ContainersApi {
       }
       this.#trackRun(rec.id);
       await this.#checkExit(rec);
+    }
+  }
+
+  /**
+   * A create records the container last, so a crash during one leaves a
+   * directory and a writable layer that no record knows: both are removed.
+   */
+  async #removeOrphanDirs(known: Set<string>): Promise<void> {
+    const root = join(this.#o.dataRoot, 'containers');
+    const entries = await readdir(root).catch(() => [] as string[]);
+    for (const id of entries) {
+      if (known.has(id) || !/^[0-9a-f]{64}$/.test(id)) continue;
+      this.#log('warn', 'removing the files of a container that has no record (an interrupted create)', { id });
+      await this.#releaseTask(id);
+      await this.#o.rootfs.remove(id).catch((err) => {
+        if (!(err instanceof BerthError && err.code === 'not-found')) throw err;
+      });
+      await rm(join(root, id), { recursive: true, force: true });
     }
   }
 
@@ -543,7 +569,8 @@ export class ContainerService implements ContainersApi {
     let recs = this.#o.store.all().sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || filters.status !== undefined;
     if (!all) recs = recs.filter((r) => isRunning(r.state.status));
-    recs = recs.filter((r) => matchesFilters(r, filters));
+    const window = createdWindow(filters, (ref) => this.#o.store.get(ref));
+    recs = recs.filter((r) => matchesFilters(r, filters) && window(r));
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
     const rows = recs.map((r): ContainerSummary => {
       const running = isRunning(r.state.status);

@@ -156,6 +156,8 @@ export function toContainerConfig(c: ImageRuntimeConfig | undefined): ContainerC
   if (c.Labels !== undefined) out.Labels = c.Labels;
   if (c.StopSignal !== undefined) out.StopSignal = c.StopSignal;
   if (c.Healthcheck !== undefined) out.Healthcheck = c.Healthcheck;
+  if (c.OnBuild !== undefined && c.OnBuild !== null && c.OnBuild.length > 0) out.OnBuild = c.OnBuild;
+  if (c.Shell !== undefined) out.Shell = c.Shell;
   return out;
 }
 

@@ -5,8 +5,19 @@
  * defaults and validation are the daemon's.
  */
 import { BerthError } from '../../lib/errors.ts';
-import type { ContainersApi, Engine, ExecApi, ImagesApi, NetworksApi, SystemApi, VolumesApi } from '../engine.ts';
 import type {
+  BuildApi,
+  ContainersApi,
+  Engine,
+  ExecApi,
+  ImagesApi,
+  NetworksApi,
+  SystemApi,
+  VolumesApi,
+} from '../engine.ts';
+import type {
+  BuildMessage,
+  BuildPruneResponse,
   ContainerCreateResponse,
   ContainerInspect,
   ContainerChange,
@@ -333,6 +344,42 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
     disconnect: (id, body) => call({ method: 'POST', path: `/networks/${seg(id)}/disconnect`, body }),
   };
 
+  const build: BuildApi = {
+    async build(context, o) {
+      const res = await t.request({
+        method: 'POST',
+        path: '/build',
+        query: {
+          dockerfile: o.dockerfile,
+          t: o.t,
+          buildargs: o.buildargs && Object.keys(o.buildargs).length > 0 ? JSON.stringify(o.buildargs) : undefined,
+          target: o.target,
+          nocache: o.nocache,
+          labels: o.labels && Object.keys(o.labels).length > 0 ? JSON.stringify(o.labels) : undefined,
+          q: o.q,
+          rm: o.rm,
+          forcerm: o.forcerm,
+          pull: o.pull,
+          networkmode: o.networkmode,
+          extrahosts: o.extrahosts && o.extrahosts.length > 0 ? o.extrahosts.join(',') : undefined,
+          platform: o.platform,
+        },
+        upload: { contentType: 'application/x-tar', data: context },
+      });
+      return jsonLines<BuildMessage>(res.stream());
+    },
+    prune: (o = {}) =>
+      json<BuildPruneResponse>({
+        method: 'POST',
+        path: '/build/prune',
+        query: {
+          all: o.all,
+          filters: encodeFilters(o.filters),
+          'keep-storage': o.keepStorage,
+        },
+      }),
+  };
+
   const volumes: VolumesApi = {
     list: (o = {}) =>
       json<VolumeListResponse>({ method: 'GET', path: '/volumes', query: { filters: encodeFilters(o.filters) } }),
@@ -347,7 +394,32 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       }),
   };
 
-  return { host: t.address.display, system, containers, exec, images, volumes, networks, close: () => t.close() };
+  return {
+    host: t.address.display,
+    system,
+    containers,
+    exec,
+    images,
+    volumes,
+    build,
+    networks,
+    close: () => t.close(),
+  };
+}
+
+/** Parses a stream of JSON values, one per line (Docker's progress streams). */
+async function* jsonLines<T>(body: AsyncIterable<Uint8Array>): AsyncGenerator<T> {
+  const dec = new TextDecoder();
+  let buf = '';
+  for await (const chunk of body) {
+    buf += dec.decode(chunk, { stream: true });
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i).trim();
+      buf = buf.slice(i + 1);
+      if (line !== '') yield JSON.parse(line) as T;
+    }
+  }
+  if (buf.trim() !== '') yield JSON.parse(buf) as T;
 }
 
 /** Filters as the docker CLI sends them: `{"name":{"web":true}}`; undefined when empty. */

@@ -34,7 +34,7 @@ export type DaemonAddress =
   | { kind: 'tcp'; hostname: string; port: number; display: string };
 
 /** Query parameters; `undefined` and `false` are left out, `true` is sent as `1`. */
-export type Query = Record<string, string | number | boolean | undefined>;
+export type Query = Record<string, string | number | boolean | undefined | readonly string[]>;
 
 /** One API call: method, path below the version prefix, query and JSON body. */
 export interface RequestOptions {
@@ -127,7 +127,8 @@ export function buildPath(opts: Pick<RequestOptions, 'path' | 'query' | 'version
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(opts.query ?? {})) {
     if (v === undefined || v === false) continue;
-    params.append(k, v === true ? '1' : String(v));
+    if (Array.isArray(v)) for (const item of v) params.append(k, item);
+    else params.append(k, v === true ? '1' : String(v));
   }
   const qs = params.toString();
   return prefix + opts.path + (qs === '' ? '' : `?${qs}`);

@@ -3,7 +3,10 @@ import type { ParsedArgs } from '../../argv.ts';
 import type { CommandContext, CommandSpec } from '../../command.ts';
 import { containerRow, DEFAULT_PS_FORMAT, PS_HEADER, PS_JSON_FIELDS, truncateId } from '../../container-format.ts';
 import { parseFilters } from '../../filters.ts';
-import { renderRows } from '../../format.ts';
+import { renderRows, tabwrite } from '../../format.ts';
+
+/** The fields of DEFAULT_PS_FORMAT, in order. */
+const DEFAULT_COLUMNS = ['ID', 'Image', 'Command', 'RunningFor', 'Status', 'Ports', 'Names'] as const;
 
 export const spec: CommandSpec = {
   usage: '[OPTIONS]',
@@ -61,6 +64,15 @@ export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<numbe
     return 0;
   }
   const nowMs = ctx.now();
+  if ((format === undefined || format === '' || format === 'table') && !p.bool('size')) {
+    // The default table without the template engine: the same cells, a fraction of the time for hundreds of rows.
+    const rows = list.map((c) => containerRow(c, { trunc, nowMs }) as Record<string, () => string>);
+    const header = PS_HEADER as Record<string, unknown>;
+    const lines = [DEFAULT_COLUMNS.map((k) => header[k]).join('\t')];
+    for (const r of rows) lines.push(DEFAULT_COLUMNS.map((k) => r[k]!()).join('\t'));
+    ctx.stdout.write(tabwrite(`${lines.join('\n')}\n`));
+    return 0;
+  }
   ctx.stdout.write(
     renderRows({
       format,

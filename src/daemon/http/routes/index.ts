@@ -1,6 +1,7 @@
 /** Every route berthd serves, in match order: implemented ones first. */
 import type { Engine } from '../../../engine/engine.ts';
 import type { Route } from '../router.ts';
+import { buildRoutes } from './build.ts';
 import { containerOpsRoutes } from './container-ops.ts';
 import { containerRoutes } from './containers.ts';
 import { eventRoutes } from './events.ts';
@@ -20,6 +21,7 @@ export function allRoutes(engine: Engine): Route[] {
     ...eventRoutes(engine),
     ...imageRoutes(engine),
     ...networkRoutes(engine),
+    ...buildRoutes(engine),
     ...volumeRoutes(engine),
     ...unimplementedRoutes(),
   ];

@@ -9,8 +9,6 @@ import type { HttpMethod, Route } from '../router.ts';
 const endpoints: [HttpMethod, string][] = [
   ['POST', '/auth'],
   ['POST', '/session'],
-  ['POST', '/build'],
-  ['POST', '/build/prune'],
   ['GET', '/distribution/{name*}/json'],
   ['POST', '/images/create'],
   ['POST', '/images/load'],
