@@ -5,12 +5,13 @@
  * changed file, a berthd restart).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { mountsUnder, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
+import { mountsUnder, REPO, sleep, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
 let d: TestDaemon;
 let work: string;
@@ -150,10 +151,12 @@ test('every instruction sets what Docker sets', async () => {
   assert.equal((await inspect('child:1')).Config.OnBuild ?? null, null);
 });
 
-test('.dockerignore keeps files out of the context; --target builds only up to a stage', async () => {
+test('.dockerignore keeps files out of the context; COPY --exclude; --target builds only up to a stage', async () => {
   const dir = context('ignore', {
     Dockerfile:
-      'FROM busybox AS first\nCOPY . /ctx\nRUN ls -A /ctx | sort | tr "\\n" " " > /list\nFROM first\nRUN exit 9\n',
+      'FROM busybox AS first\nCOPY . /ctx\nCOPY --exclude=*.txt --exclude=secret . /ex\n' +
+      'RUN ls -A /ctx | sort | tr "\\n" " " > /list && ls -A /ex | sort | tr "\\n" " " > /exlist\n' +
+      'FROM first\nRUN exit 9\n',
     '.dockerignore': '*.log\nsecret/\n!secret/keep.txt\n',
     'a.txt': 'a',
     'debug.log': 'x',
@@ -163,6 +166,7 @@ test('.dockerignore keeps files out of the context; --target builds only up to a
   ok(build(['-t', 'ignore:1', '--target', 'first', dir]));
   assert.equal(ok(d.berth(['run', '--rm', 'ignore:1', 'cat', '/list'])), '.dockerignore Dockerfile a.txt secret ');
   assert.equal(ok(d.berth(['run', '--rm', 'ignore:1', 'ls', '/ctx/secret'])), 'keep.txt\n');
+  assert.equal(ok(d.berth(['run', '--rm', 'ignore:1', 'cat', '/exlist'])), '.dockerignore Dockerfile ');
   const bad = build(['--target', 'nope', dir]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /target stage "nope" could not be found/);
@@ -238,7 +242,36 @@ test('a failing RUN prints its output and exit code and leaves nothing behind', 
   assert.deepEqual(readdirSync(join(d.dataRoot, 'build', 'tmp')), []);
 });
 
-test('bad Dockerfiles: the error names the file, the line and what was expected', () => {
+test('a cancelled build (the client interrupted) stops its running step and cleans up', async () => {
+  const dir = context('cancel', { Dockerfile: 'FROM busybox\nRUN echo started && sleep 120\n' });
+  const child = spawn(join(REPO, 'bin/berth'), ['build', dir], { env: { ...process.env, BERTH_HOST: d.host } });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('started') && Date.now() < deadline) await sleep(50);
+  assert.match(out, /started/);
+  assert.equal(mountsUnder(join(d.dataRoot, 'build')).length, 1, 'the step runs on a mounted snapshot');
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('close', r));
+  const until = Date.now() + 20_000;
+  while (mountsUnder(join(d.dataRoot, 'build')).length > 0 && Date.now() < until) await sleep(50);
+  assert.deepEqual(mountsUnder(join(d.dataRoot, 'build')), []);
+  assert.equal(
+    execFileSync('crun', [`--root=${join(d.execRoot, 'crun')}`, 'list', '-q'], { encoding: 'utf8' }).trim(),
+    '',
+  );
+  while (readdirSync(join(d.dataRoot, 'build', 'tmp')).length > 0 && Date.now() < until) await sleep(50);
+  assert.deepEqual(readdirSync(join(d.dataRoot, 'build', 'tmp')), []);
+});
+
+test('bad Dockerfiles: the error names the file, the line and what was expected', async () => {
+  // A port nothing listens on: one the kernel just handed out and took back.
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
   const dir = context('bad', { 'build.Dockerfile': 'FROM busybox\n\nRUNN echo\n', Dockerfile: 'FROM busybox\nCOPY\n' });
   const r1 = build(['-f', join(dir, 'build.Dockerfile'), dir]);
   assert.equal(r1.code, 1);
@@ -247,6 +280,11 @@ test('bad Dockerfiles: the error names the file, the line and what was expected'
   assert.match(r2.stderr, /Dockerfile:2: COPY requires at least two arguments/);
   const r3 = build(['-'], 'FROM busybox\nENV a=${x\n');
   assert.match(r3.stderr, /Dockerfile:2: .*missing '}'/);
+  const r5 = build(['-'], `FROM busybox\nADD http://127.0.0.1:${port}/file.tgz /x/\n`);
+  assert.match(
+    r5.stderr,
+    new RegExp(`Dockerfile:2: ADD failed: cannot fetch http://127\\.0\\.0\\.1:${port}/file\\.tgz: ECONNREFUSED`),
+  );
   const r4 = build(['-'], 'FROM nosuchimage\n');
   assert.match(r4.stderr, /Dockerfile:1: base image nosuchimage not found/);
 });

@@ -182,6 +182,8 @@ export interface CopyOptions {
   what: string;
   /** A directory outside both roots for scratch files (archives unpack there first). */
   scratchDir: string;
+  /** `--exclude`: paths (relative to `srcRoot`) left out. */
+  exclude?: (path: string) => boolean;
 }
 
 /** Copies with Docker's COPY/ADD semantics. */
@@ -216,7 +218,14 @@ export async function copyInto(o: CopyOptions): Promise<void> {
   };
   const destRoot = () => o.destRoot;
 
-  const copyEntry = async (srcHost: string, destDirHost: string, name: string, destPath: string): Promise<void> => {
+  const copyEntry = async (
+    srcHost: string,
+    destDirHost: string,
+    name: string,
+    destPath: string,
+    srcRel: string,
+  ): Promise<void> => {
+    if (o.exclude?.(srcRel)) return;
     const st = await lstat(srcHost);
     const target = join(destDirHost, name);
     const ow = owner(st);
@@ -230,7 +239,7 @@ export async function copyInto(o: CopyOptions): Promise<void> {
         await rm(dirHost, { force: true });
         await mkdir(dirHost);
       }
-      await copyDirContents(srcHost, dirHost, destPath);
+      await copyDirContents(srcHost, dirHost, destPath, srcRel);
       await lchown(dirHost, ow.uid, ow.gid);
       await chmod(dirHost, o.chmod ?? st.mode & 0o7777);
       await utimes(dirHost, st.atime, st.mtime);
@@ -254,13 +263,15 @@ export async function copyInto(o: CopyOptions): Promise<void> {
     await utimes(target, st.atime, st.mtime);
   };
 
-  const copyDirContents = async (srcDir: string, destDirHost: string, destPath: string): Promise<void> => {
+  const copyDirContents = async (srcDir: string, destDirHost: string, destPath: string, srcRel: string) => {
     for (const name of (await readdir(srcDir)).sort()) {
-      await copyEntry(join(srcDir, name), destDirHost, name, posix.join(destPath, name));
+      const rel = srcRel === '' ? name : `${srcRel}/${name}`;
+      await copyEntry(join(srcDir, name), destDirHost, name, posix.join(destPath, name), rel);
     }
   };
 
   for (const src of o.sources) {
+    if (src !== '' && o.exclude?.(src)) continue;
     const srcHost = await resolveInRoot(o.srcRoot, src);
     const st = await stat(srcHost).catch(() => undefined);
     if (st === undefined) {
@@ -268,7 +279,7 @@ export async function copyInto(o: CopyOptions): Promise<void> {
     }
     if (st.isDirectory()) {
       const destDir = await ensureDir(o.dest);
-      await copyDirContents(srcHost, destDir, posix.normalize(o.dest));
+      await copyDirContents(srcHost, destDir, posix.normalize(o.dest), src);
       continue;
     }
     if (o.unpackArchives && (await isArchive(srcHost))) {
@@ -280,7 +291,7 @@ export async function copyInto(o: CopyOptions): Promise<void> {
     if (destIsDir || existing?.isDirectory()) {
       const destDir = await ensureDir(o.dest);
       const name = basename(src) || basename(srcHost);
-      await copyEntry(srcHost, destDir, name, posix.join(o.dest, name));
+      await copyEntry(srcHost, destDir, name, posix.join(o.dest, name), src);
     } else {
       const dest = posix.normalize(o.dest);
       const parent = posix.dirname(dest);

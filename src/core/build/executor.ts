@@ -28,6 +28,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { mount, unmount } from '../../host/mount.ts';
 import { type Digest, shortId } from '../../lib/digest.ts';
+import { dockerignoreMatcher } from '../../lib/dockerignore.ts';
 import { BerthError, invalidArgument, isCode, notFound } from '../../lib/errors.ts';
 import type { ImageConfig, ImageRuntimeConfig, Platform } from '../../oci/image.ts';
 import { MediaType } from '../../oci/media-types.ts';
@@ -720,7 +721,7 @@ class Build {
   }
 
   /** Content digest of context sources (paths/globs), from the context index; no timestamps. */
-  #contextDigest(patterns: string[], line: number): string {
+  #contextDigest(patterns: string[], line: number, exclude?: (path: string) => boolean): string {
     const entries = this.#o.context.entries;
     const parts: string[] = [];
     for (const p of patterns) {
@@ -730,7 +731,7 @@ class Build {
       }
       for (const m of matched) {
         for (const [path, e] of entries) {
-          if (m === '' || path === m || path.startsWith(`${m}/`)) {
+          if ((m === '' || path === m || path.startsWith(`${m}/`)) && !exclude?.(path)) {
             parts.push(`${path}\0${e.type}\0${e.mode.toString(8)}\0${e.linkname}\0${e.digest}`);
           }
         }
@@ -775,12 +776,15 @@ class Build {
     const chmod = ins.chmod === undefined ? undefined : parseChmodAt(x(ins.chmod), (m) => this.#fail(ins.line, m));
     const fromRef = ins.from === undefined ? undefined : x(ins.from);
     const fromState = fromRef === undefined ? undefined : await this.#fromState(fromRef, ins.line);
+    const excludes = ins.exclude.map(x);
+    const excluder = excludes.length > 0 ? dockerignoreMatcher(excludes.join('\n')) : undefined;
+    const exclude = excluder ? (p: string) => excluder.excludes(p) : undefined;
 
     // The cache key: sources by content.
-    const keyParts: string[] = [stateId(state), ins.kind, dest, chownSpec ?? '', String(chmod ?? '')];
+    const keyParts: string[] = [stateId(state), ins.kind, dest, chownSpec ?? '', String(chmod ?? ''), ...excludes];
     const downloads = new Map<string, string>();
     for (const s of sources) {
-      if (s.kind === 'context') keyParts.push(`ctx:${s.value}:${this.#contextDigest([s.value], ins.line)}`);
+      if (s.kind === 'context') keyParts.push(`ctx:${s.value}:${this.#contextDigest([s.value], ins.line, exclude)}`);
       else if (s.kind === 'from') keyParts.push(`from:${s.value}:${stateId(fromState!.state)}`);
       else if (s.kind === 'heredoc') keyParts.push(`doc:${s.value}:${docs.get(s.value)!.content}`);
       else {
@@ -854,6 +858,7 @@ class Build {
               sources: matched,
               keepOwner: s.kind === 'from',
               unpackArchives: isAdd && s.kind === 'context',
+              ...(exclude ? { exclude } : {}),
             });
           }
         }

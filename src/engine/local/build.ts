@@ -93,12 +93,15 @@ export function createBuildApi(o: BuildServiceOptions): BuildApi {
       const work = join(o.workDir, `ctx-${randomBytes(8).toString('hex')}`);
       const done = (async () => {
         let ctx: Awaited<ReturnType<typeof ingestContext>> | undefined;
+        const started = performance.now();
+        let ingested = started;
         try {
           ctx = await ingestContext(context, work, {
             keep: (p) => p === dockerfile.replace(/^\.?\//, '') || p === '.dockerignore',
             signal: abort.signal,
           });
-          await runBuild(o, {
+          ingested = performance.now();
+          const result = await runBuild(o, {
             context: ctx,
             dockerfile: dockerfile.replace(/^\.?\//, ''),
             buildArgs: opts.buildargs ?? {},
@@ -115,9 +118,16 @@ export function createBuildApi(o: BuildServiceOptions): BuildApi {
             },
             signal: abort.signal,
           });
+          o.log?.('info', 'build finished', {
+            image: result.imageId,
+            cached: result.cached,
+            executed: result.executed,
+            contextMs: Math.round(ingested - started),
+            buildMs: Math.round(performance.now() - ingested),
+          });
         } catch (err) {
           const e = toBerthError(err);
-          if (!abort.signal.aborted) o.log?.('info', 'build failed', { err: e.message, stack: (err as Error).stack });
+          if (!abort.signal.aborted) o.log?.('info', 'build failed', { err: e.message });
           out.push({ errorDetail: { message: e.message }, error: e.message });
         } finally {
           await ctx?.close().catch(() => {});
