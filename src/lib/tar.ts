@@ -257,6 +257,38 @@ export interface TarHeaderInput {
   pax?: ReadonlyMap<string, Uint8Array>;
 }
 
+/** Pax keys a re-encoded header recomputes from its fields (never copied from the input). */
+const DERIVED_PAX = new Set(['path', 'linkpath', 'size', 'mtime', 'atime', 'ctime', 'uid', 'gid', 'uname', 'gname']);
+
+/**
+ * A read header as writer input under a new `name`, for archives passed on
+ * after a check or a translation: every field kept, the pax records too except
+ * those the writer derives and those `dropPax` rejects. `type` must not be 'other'.
+ */
+export function headerInput(
+  h: TarHeader,
+  name: string,
+  dropPax: (key: string) => boolean = () => false,
+): TarHeaderInput {
+  const pax = new Map<string, Uint8Array>();
+  for (const [k, v] of h.pax) if (!DERIVED_PAX.has(k) && !dropPax(k)) pax.set(k, v);
+  return {
+    name,
+    type: h.type as Exclude<TarEntryType, 'other'>,
+    linkname: h.linkname,
+    size: h.size,
+    mode: h.mode,
+    uid: h.uid,
+    gid: h.gid,
+    mtime: h.mtime,
+    devmajor: h.devmajor,
+    devminor: h.devminor,
+    uname: h.uname,
+    gname: h.gname,
+    pax,
+  };
+}
+
 const FLAG_OF: Record<Exclude<TarEntryType, 'other'>, string> = {
   file: '0',
   link: '1',

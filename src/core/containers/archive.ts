@@ -26,15 +26,7 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArgument } from '../../lib/errors.ts';
-import {
-  encodeHeader,
-  endOfArchive,
-  padding,
-  readTar,
-  type TarEntryType,
-  TarFormatError,
-  type TarHeaderInput,
-} from '../../lib/tar.ts';
+import { encodeHeader, endOfArchive, headerInput, padding, readTar, TarFormatError } from '../../lib/tar.ts';
 import { cleanName } from '../snapshots/layer.ts';
 
 type Kind = 'dir' | 'symlink' | 'other';
@@ -99,28 +91,12 @@ export async function* confineExtraction(
           throw invalidArgument(`cannot overwrite non-directory "${name}" with directory "${header.name}"`);
         }
       }
-      const out: TarHeaderInput = {
-        name,
-        type: header.type as Exclude<TarEntryType, 'other'>,
-        linkname: header.linkname,
-        size: header.size,
-        mode: header.mode,
-        uid: opts.keepOwners ? header.uid : 0,
-        gid: opts.keepOwners ? header.gid : 0,
-        mtime: header.mtime,
-        devmajor: header.devmajor,
-        devminor: header.devminor,
-        pax: new Map(
-          [...header.pax].filter(
-            ([k]) =>
-              !['path', 'linkpath', 'size', 'uid', 'gid', 'uname', 'gname'].includes(k) &&
-              !k.startsWith('SCHILY.xattr.trusted.overlay.'),
-          ),
-        ),
-      };
-      if (opts.keepOwners) {
-        out.uname = header.uname;
-        out.gname = header.gname;
+      const out = headerInput(header, name, (k) => k.startsWith('SCHILY.xattr.trusted.overlay.'));
+      if (!opts.keepOwners) {
+        out.uid = 0;
+        out.gid = 0;
+        delete out.uname;
+        delete out.gname;
       }
       if (header.type === 'link') {
         const target = cleanName(header.linkname);

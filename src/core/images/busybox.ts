@@ -8,15 +8,13 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { type Header, pack as tarPack } from 'tar-stream';
 import { run } from '../../host/exec.ts';
-import { createDigester } from '../../lib/digest.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import type { Descriptor, ImageConfig, Manifest, Platform } from '../../oci/image.ts';
 import { MediaType } from '../../oci/media-types.ts';
 import type { ContentStore } from '../content/types.ts';
+import { writeLayerBlob } from './commit.ts';
 
 export const DEFAULT_BUSYBOX = '/usr/bin/busybox';
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -84,33 +82,16 @@ export async function writeBusyboxImage(content: ContentStore, opts: BusyboxImag
     pack.finalize();
   };
 
-  const diff = createDigester();
-  const writer = await content.writer();
-  let layer: Descriptor;
-  try {
-    const producing = produce().catch((err: unknown) => {
-      pack.destroy(err instanceof Error ? err : new Error(String(err)));
-      throw err;
-    });
-    await pipeline(
-      pack,
-      async function* (src: AsyncIterable<Uint8Array>) {
-        for await (const chunk of src) {
-          diff.update(chunk);
-          yield chunk;
-        }
-      },
-      createGzip(),
-      async (src: AsyncIterable<Uint8Array>) => {
-        for await (const chunk of src) await writer.write(chunk);
-      },
-    );
-    await producing;
-    const info = await writer.commit();
-    layer = { mediaType: MediaType.ociLayerGzip, digest: info.digest, size: info.size };
-  } finally {
-    await writer.abort();
-  }
+  const producing = produce().catch((err: unknown) => {
+    pack.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  });
+  const written = await writeLayerBlob(content, pack as unknown as AsyncIterable<Uint8Array>).catch(async (err) => {
+    await producing.catch(() => {});
+    throw err;
+  });
+  await producing;
+  const layer = written.blob;
 
   const created = mtime.toISOString().replace('.000Z', 'Z');
   const config: ImageConfig = {
@@ -119,7 +100,7 @@ export async function writeBusyboxImage(content: ContentStore, opts: BusyboxImag
     os: opts.platform.os,
     ...(opts.platform.variant ? { variant: opts.platform.variant } : {}),
     config: { Env: [PATH_ENV], Cmd: ['sh'] },
-    rootfs: { type: 'layers', diff_ids: [diff.digest()] },
+    rootfs: { type: 'layers', diff_ids: [written.diffId] },
     history: [{ created, created_by: `berth image bootstrap busybox (${opts.busyboxPath})` }],
   };
   const configBytes = new TextEncoder().encode(JSON.stringify(config));

@@ -17,7 +17,15 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packTree } from '../../host/pack.ts';
-import { encodeHeader, endOfArchive, padding, readTar, type TarEntryType, type TarHeader } from '../../lib/tar.ts';
+import {
+  encodeHeader,
+  endOfArchive,
+  headerInput,
+  padding,
+  readTar,
+  type TarHeader,
+  type TarHeaderInput,
+} from '../../lib/tar.ts';
 
 const OPAQUE_XATTR = 'SCHILY.xattr.trusted.overlay.opaque';
 const OVERLAY_XATTR_PREFIX = 'SCHILY.xattr.trusted.overlay.';
@@ -56,27 +64,13 @@ function isYes(v: Uint8Array | undefined): boolean {
   return v !== undefined && utf8.decode(v).replace(/\0$/, '') === 'y';
 }
 
-function outputHeader(h: TarHeader, name: string): Parameters<typeof encodeHeader>[0] {
-  const pax = new Map<string, Uint8Array>();
-  for (const [k, v] of h.pax) {
-    if (['path', 'linkpath', 'size', 'mtime', 'atime', 'ctime', 'uid', 'gid', 'uname', 'gname'].includes(k)) continue;
-    if (k.startsWith(OVERLAY_XATTR_PREFIX)) continue;
-    pax.set(k, v);
-  }
-  const linkname = h.type === 'link' ? h.linkname.replace(/^(\.\/)+/, '') : h.linkname;
-  return {
-    name,
-    type: h.type as Exclude<TarEntryType, 'other'>,
-    linkname,
-    size: h.size,
-    mode: h.mode,
-    uid: h.uid,
-    gid: h.gid,
-    mtime: h.mtime,
-    devmajor: h.devmajor,
-    devminor: h.devminor,
-    pax,
-  };
+function outputHeader(h: TarHeader, name: string): TarHeaderInput {
+  const out = headerInput(h, name, (k) => k.startsWith(OVERLAY_XATTR_PREFIX));
+  if (h.type === 'link') out.linkname = h.linkname.replace(/^(\.\/)+/, '');
+  // Owners by number only, as layers carry them.
+  delete out.uname;
+  delete out.gname;
+  return out;
 }
 
 /** One change of a container's filesystem, as `docker diff` shows it: 0 modified, 1 added, 2 deleted. */

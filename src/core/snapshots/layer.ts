@@ -26,9 +26,9 @@ import { invalidArgument } from '../../lib/errors.ts';
 import {
   encodeHeader,
   endOfArchive,
+  headerInput,
   padding,
   readTar,
-  type TarEntryType,
   type TarHeader,
   type TarHeaderInput,
   TarFormatError,
@@ -188,25 +188,9 @@ function setKind(kinds: Map<string, Kind>, name: string, kind: Kind): void {
 }
 
 function toOutput(h: TarHeader, name: string): TarHeaderInput {
-  const pax = new Map<string, Uint8Array>();
-  for (const [k, v] of h.pax) {
-    if (k === 'path' || k === 'linkpath' || k === 'size') continue;
-    if (k.startsWith('SCHILY.xattr.trusted.overlay.') || k.startsWith('LIBARCHIVE.xattr.')) continue;
-    pax.set(k, v);
-  }
-  return {
+  return headerInput(
+    h,
     name,
-    type: h.type as Exclude<TarEntryType, 'other'>,
-    linkname: h.linkname,
-    size: h.size,
-    mode: h.mode,
-    uid: h.uid,
-    gid: h.gid,
-    mtime: h.mtime,
-    devmajor: h.devmajor,
-    devminor: h.devminor,
-    uname: h.uname,
-    gname: h.gname,
-    pax,
-  };
+    (k) => k.startsWith('SCHILY.xattr.trusted.overlay.') || k.startsWith('LIBARCHIVE.xattr.'),
+  );
 }

@@ -1688,10 +1688,12 @@ export class ContainerService implements ContainersApi {
         if (released) return;
         released = true;
         try {
-          if (frozen)
+          // A `pause` meanwhile wants it frozen: leave it so.
+          if (frozen && this.#o.store.find(id)?.state.status === 'running') {
             await this.#o.runtime
               .resume(id)
               .catch((err) => this.#log('warn', 'resume failed', { id, err: String(err) }));
+          }
           if (mounted) await unmount(root);
         } finally {
           unlock();

@@ -431,6 +431,62 @@ test('volume calls and system check send what the docker CLI sends', async () =>
   e.close();
 });
 
+test('commit, archive (HEAD/GET/PUT streamed), events and df send what the docker CLI sends', async () => {
+  const stat = { name: 'f', size: 3, mode: 0o644, mtime: '2026-01-01T00:00:00Z', linkTarget: '' };
+  const statHeader = Buffer.from(JSON.stringify(stat)).toString('base64');
+  route('POST /v1.47/commit', (_req, res) => sendJson(res, 201, { Id: 'sha256:1' }));
+  route('HEAD /v1.47/containers/web/archive', (_req, res) => {
+    res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader });
+    res.end();
+  });
+  route('GET /v1.47/containers/web/archive', (_req, res) => {
+    res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader, 'Content-Type': 'application/x-tar' });
+    res.end('tarbytes');
+  });
+  route('PUT /v1.47/containers/web/archive', (_req, res) => {
+    res.writeHead(200);
+    res.end();
+  });
+  route('GET /v1.47/events', (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write('{"Type":"container","Action":"start"}\n{"Type":"im');
+    res.end('age","Action":"tag"}\n');
+  });
+  route('GET /v1.47/system/df', (_req, res) =>
+    sendJson(res, 200, { LayersSize: 1, Images: [], Containers: [], Volumes: [], BuildCache: [] }),
+  );
+  const e = engine();
+  assert.deepEqual(await e.containers.commit('web', { repo: 'x', pause: false, changes: ['ENV A=1', 'CMD ["a"]'] }), {
+    Id: 'sha256:1',
+  });
+  const q = new URL(seen.at(-1)!.url, 'http://x').searchParams;
+  assert.equal(q.get('container'), 'web');
+  assert.equal(q.get('pause'), '0');
+  assert.deepEqual(q.get('changes')?.split('\n'), ['ENV A=1', 'CMD ["a"]']);
+  assert.deepEqual(await e.containers.statPath('web', '/f'), stat);
+  const got = await e.containers.getArchive('web', '/f');
+  assert.deepEqual(got.stat, stat);
+  let bytes = '';
+  for await (const c of got.tar) bytes += dec.decode(c);
+  assert.equal(bytes, 'tarbytes');
+  await e.containers.putArchive('web', {
+    path: '/tmp',
+    tar: (async function* () {
+      yield enc.encode('part1-');
+      yield enc.encode('part2');
+    })(),
+    noOverwriteDirNonDir: true,
+  });
+  assert.equal(seen.at(-1)!.body, 'part1-part2');
+  assert.equal(seen.at(-1)!.headers['transfer-encoding'], 'chunked');
+  assert.equal(seen.at(-1)!.url, '/v1.47/containers/web/archive?path=%2Ftmp&noOverwriteDirNonDir=1');
+  const events = [];
+  for await (const ev of await e.system.events({ since: 1, filters: { type: ['container'] } })) events.push(ev.Action);
+  assert.deepEqual(events, ['start', 'tag']);
+  assert.equal((await e.system.df()).LayersSize, 1);
+  e.close();
+});
+
 test('ping() is not version-prefixed', async () => {
   route('GET /_ping', (_req, res) => {
     res.writeHead(200, { 'API-Version': '1.47' });
