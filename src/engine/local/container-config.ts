@@ -4,7 +4,7 @@
  * the exit code of a start that failed.
  */
 import type { ContainerConfig, ContainerCreateRequest } from '../types.ts';
-import { BerthError, invalidArgument } from '../../lib/errors.ts';
+import { invalidArgument } from '../../lib/errors.ts';
 import { RLIMIT_ROWS } from '../../host/rlimits.ts';
 import type { SeccompProfile } from '../../core/containers/seccomp.ts';
 
