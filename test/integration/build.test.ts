@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { mountsUnder, REPO, sleep, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
@@ -223,6 +224,66 @@ test('the cache: an identical build runs nothing; mtimes alone keep it; one chan
   assert.match(pruned, /Total reclaimed space/);
   const cold = ok(build(['-t', 'cache:4', dir]));
   assert.equal((cold.match(/Running in/g) ?? []).length, 3);
+});
+
+test('ADD from a URL (with --checksum), RUN --network=none and --mount=type=bind, --iidfile, unused build-args', async () => {
+  const payload = 'served over http\n';
+  // The server runs in its own process: the test's event loop is blocked while the CLI runs.
+  const www = join(work, 'www');
+  mkdirSync(www, { recursive: true });
+  writeFileSync(join(www, 'file.txt'), payload);
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const srv = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1'], {
+    cwd: www,
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((r) => {
+      const c = connect(port, '127.0.0.1', () => {
+        c.end();
+        r(true);
+      }).on('error', () => r(false));
+    });
+    if (up) break;
+    await sleep(50);
+  }
+  try {
+    const sum = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+    const dir = context('net', {
+      Dockerfile: [
+        'FROM busybox',
+        `ADD --checksum=${sum} http://127.0.0.1:${port}/file.txt /dl/`,
+        'RUN --network=none ls /sys/class/net > /nets',
+        'RUN --mount=type=bind,source=data,target=/mnt cat /mnt/input.txt > /from-bind',
+      ].join('\n'),
+      'data/input.txt': 'bound in\n',
+    });
+    const iid = join(work, 'iid');
+    const out = ok(build(['--network', 'host', '--iidfile', iid, '--build-arg', 'NOT_DECLARED=1', '-t', 'net:1', dir]));
+    assert.match(out, /\[Warning\] One or more build-args \[NOT_DECLARED\] were not consumed/);
+    assert.equal(readFileSync(iid, 'utf8'), (await inspect('net:1')).Id);
+    const got = ok(
+      d.berth([
+        'run',
+        '--rm',
+        'net:1',
+        'sh',
+        '-c',
+        'stat -c %a /dl/file.txt; cat /dl/file.txt /nets /from-bind; ls /mnt | wc -l',
+      ]),
+    );
+    assert.equal(got, `600\n${payload}lo\nbound in\n0\n`);
+    const bad = build(
+      ['-'],
+      `FROM busybox\nADD --checksum=sha256:${'0'.repeat(64)} http://127.0.0.1:${port}/file.txt /x\n`,
+    );
+    assert.match(bad.stderr, /Dockerfile:2: ADD failed: checksum mismatch/);
+  } finally {
+    srv.kill();
+  }
 });
 
 test('a failing RUN prints its output and exit code and leaves nothing behind', async () => {

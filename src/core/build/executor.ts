@@ -177,8 +177,10 @@ class Build {
   #say(text: string): void {
     if (this.#o.quiet) return;
     const stage = this.#als.getStore()?.stage;
-    if (stage === undefined || stage === this.#order[this.#head]) this.#o.output.stream(text);
-    else this.#held.set(stage, [...(this.#held.get(stage) ?? []), text]);
+    // Stages outside the plan (reached through a --from only known at run time) write directly.
+    if (stage === undefined || stage === this.#order[this.#head] || !this.#order.includes(stage)) {
+      this.#o.output.stream(text);
+    } else this.#held.set(stage, [...(this.#held.get(stage) ?? []), text]);
   }
 
   #stageDone(stage: number): void {
@@ -197,7 +199,8 @@ class Build {
     if (text === undefined) {
       throw invalidArgument(`Cannot locate specified Dockerfile: ${this.#file}`);
     }
-    this.#df = readDockerfile(text, posix.basename(this.#file) === this.#file ? this.#file : this.#file);
+    // A Dockerfile the client added from outside the context has a generated name: errors say "Dockerfile".
+    this.#df = readDockerfile(text, this.#displayName());
     for (const w of this.#df.warnings) this.#say(`[WARNING]: ${w}\n`);
     this.#plan = splitStages(this.#df);
     this.#args = new BuildArgs(this.#o.buildArgs, this.#d.platform);
@@ -252,8 +255,12 @@ class Build {
     return p;
   }
 
+  #displayName(): string {
+    return posix.basename(this.#file).startsWith('.dockerfile.') ? 'Dockerfile' : this.#file;
+  }
+
   #fail(line: number, msg: string): DockerfileError {
-    return new DockerfileError(this.#file, line, msg);
+    return new DockerfileError(this.#displayName(), line, msg);
   }
 
   #expandHeredoc(text: string, scope: StageScope, line: number): string {
@@ -711,12 +718,13 @@ class Build {
   /** The state a `--from` names: an earlier stage (name or index) or an image. */
   async #fromState(ref: string, line: number): Promise<{ state: BuildState }> {
     const lower = ref.toLowerCase();
-    const cur = this.#plan.stages.length;
+    // Only earlier stages (a later or the same one would wait on itself); other names are images.
+    const current = this.#als.getStore()?.stage ?? this.#plan.stages.length;
     for (const st of this.#plan.stages) {
-      if (st.index >= cur) break;
+      if (st.index >= current) break;
       if (st.name === lower) return this.#stage(st.index);
     }
-    if (/^\d+$/.test(ref) && Number(ref) < this.#plan.stages.length) return this.#stage(Number(ref));
+    if (/^\d+$/.test(ref) && Number(ref) < current) return this.#stage(Number(ref));
     return { state: await this.#imageState(ref, line) };
   }
 
