@@ -5,7 +5,7 @@
  */
 import type { DeviceMapping, Mount } from '../engine/types.ts';
 import { UsageError } from './argv.ts';
-import { parseRamSize } from './process-options.ts';
+import { parseBytes } from '../lib/size.ts';
 
 function boolValue(key: string, value: string | undefined, spec: string): boolean {
   if (value === undefined) return true;
@@ -107,7 +107,7 @@ export function parseMountFlag(spec: string): Mount {
         break;
       }
       case 'tmpfs-size': {
-        const size = parseRamSize(v);
+        const size = parseBytes(v);
         if (size === undefined) bad(`invalid value for ${key}: ${v}`);
         tmpfsOpts().SizeBytes = size;
         break;

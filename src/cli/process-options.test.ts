@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseArgs, UsageError } from './argv.ts';
 import { CONTAINER_FLAGS, type HostAccess, buildCreateRequest } from './run-options.ts';
-import { parseRamSize } from './process-options.ts';
+import { parseBytes } from '../lib/size.ts';
 
 const host: HostAccess = { env: () => undefined, readFile: () => '' };
 
@@ -12,11 +12,11 @@ function body(argv: string[]) {
 }
 
 test('sizes as go-units reads them; malformed ones refused before the daemon is asked', () => {
-  assert.equal(parseRamSize('32m'), 32 * 1024 * 1024);
-  assert.equal(parseRamSize('1.5g'), 1.5 * 1024 ** 3);
-  assert.equal(parseRamSize('512'), 512);
-  assert.equal(parseRamSize('2MiB'), 2 * 1024 * 1024);
-  assert.equal(parseRamSize('12q'), undefined);
+  assert.equal(parseBytes('32m'), 32 * 1024 * 1024);
+  assert.equal(parseBytes('1.5g'), 1.5 * 1024 ** 3);
+  assert.equal(parseBytes('512'), 512);
+  assert.equal(parseBytes('2MiB'), 2 * 1024 * 1024);
+  assert.equal(parseBytes('12q'), undefined);
   assert.throws(
     () => body(['-m', '12q']),
     (e: Error) => e instanceof UsageError && /invalid suffix: 'q'/.test(e.message),

@@ -16,6 +16,7 @@ import type {
 } from '../engine/types.ts';
 import { type FlagSpec, type ParsedArgs, UsageError } from './argv.ts';
 import { parseGoDuration } from './time.ts';
+import { parseBytes, ramInBytes } from '../lib/size.ts';
 
 /** Resource, namespace, process, health and logging flags of create and run. */
 export const PROCESS_FLAGS: FlagSpec[] = [
@@ -103,28 +104,6 @@ export const PROCESS_FLAGS: FlagSpec[] = [
   { long: 'log-opt', type: 'list', description: 'Log driver options (max-size, max-file)' },
 ];
 
-const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-
-/** go-units RAMInBytes: `512`, `64k`, `1.5g`, `2MiB`; an error text (Docker's) when malformed. */
-export function ramInBytes(text: string): number | string {
-  const sep = Math.max(...[...'0123456789. '].map((c) => text.lastIndexOf(c)));
-  const num = text.slice(0, sep + 1).trim();
-  let sfx = text.slice(sep + 1).toLowerCase();
-  const n = Number(num);
-  if (num === '' || !/^\d*\.?\d*$/.test(num) || !Number.isFinite(n) || n < 0) return `invalid size: '${text}'`;
-  if (sfx.endsWith('b')) sfx = sfx.slice(0, -1);
-  if (sfx.endsWith('i')) sfx = sfx.slice(0, -1);
-  const unit = SIZE_UNITS[sfx];
-  if (unit === undefined) return `invalid suffix: '${text.slice(sep + 1)}'`;
-  return Math.floor(n * unit);
-}
-
-/** {@link ramInBytes}, undefined when malformed. */
-export function parseRamSize(text: string): number | undefined {
-  const n = ramInBytes(text);
-  return typeof n === 'number' ? n : undefined;
-}
-
 function flagName(p: FlagSpec): string {
   return p.short ? `-${p.short}, --${p.long}` : `--${p.long}`;
 }
@@ -157,7 +136,7 @@ function throttle(list: string[], flag: string, kind: 'bps' | 'iops'): ThrottleD
     const rate = i < 0 ? '' : v.slice(i + 1);
     if (!path.startsWith('/dev/'))
       throw new UsageError(`invalid argument "${v}" for "--${flag}" flag: bad format: ${v}`);
-    const n = kind === 'bps' ? parseRamSize(rate) : /^\d+$/.test(rate) ? Number(rate) : undefined;
+    const n = kind === 'bps' ? parseBytes(rate) : /^\d+$/.test(rate) ? Number(rate) : undefined;
     if (n === undefined) {
       throw new UsageError(
         `invalid argument "${v}" for "--${flag}" flag: invalid rate for device: ${v}. The correct format is <device-path>:<number>${kind === 'bps' ? '[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb' : '. Number must be a positive integer'}`,

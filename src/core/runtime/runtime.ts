@@ -14,8 +14,8 @@
  * this daemon), `exits/<id>`, `tasks/<id>/{conmon.pid,pid}`, `exec/<execId>/`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, existsSync, mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, invalidArgument } from '../../lib/errors.ts';
@@ -311,6 +311,19 @@ export class TaskRuntime {
 
   attach(bundle: string): Promise<AttachConnection> {
     return connectAttach(join(bundle, 'attach'));
+  }
+
+  /** Makes a task's conmon reopen its log file (after berth renamed it away: rotation). */
+  async reopenLog(bundle: string): Promise<void> {
+    // Non-blocking: with conmon gone (the task exited) nobody reads the fifo, and a plain open would wait forever.
+    const fh = await open(join(bundle, 'ctl'), constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
+    if (!fh) return;
+    try {
+      await fh.write('2 0 0\n');
+    } catch {
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Resizes a task's (or exec session's) terminal through conmon's control fifo. */

@@ -3,9 +3,10 @@
  * image's config merged with the request, binds, network modes, ulimits, and
  * the exit code of a start that failed.
  */
-import type { ContainerConfig, ContainerCreateRequest } from '../types.ts';
+import type { ContainerConfig, ContainerCreateRequest, HealthConfig } from '../types.ts';
 import { invalidArgument } from '../../lib/errors.ts';
 import { RLIMIT_ROWS } from '../../host/rlimits.ts';
+import { parseBytes } from '../../lib/size.ts';
 import type { SeccompProfile } from '../../core/containers/seccomp.ts';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -88,7 +89,24 @@ export function mergeConfig(image: ContainerConfig, req: ContainerCreateRequest)
     Labels: { ...(image.Labels ?? {}), ...(req.Labels ?? {}) },
     StopSignal: req.StopSignal || image.StopSignal || undefined,
     StopTimeout: req.StopTimeout,
-    Healthcheck: req.Healthcheck ?? image.Healthcheck,
+    Healthcheck: mergeHealthcheck(image.Healthcheck, req.Healthcheck),
+  };
+}
+
+/** Docker's merge of a request's health check over the image's: an empty test or a zero field takes the image's. */
+export function mergeHealthcheck(
+  image: HealthConfig | undefined,
+  req: HealthConfig | undefined,
+): HealthConfig | undefined {
+  if (!req) return image;
+  if (!image || ((req.Test?.length ?? 0) > 0 && req.Test?.[0] === 'NONE')) return req;
+  return {
+    Test: req.Test && req.Test.length > 0 ? req.Test : image.Test,
+    Interval: req.Interval || image.Interval,
+    Timeout: req.Timeout || image.Timeout,
+    StartPeriod: req.StartPeriod || image.StartPeriod,
+    StartInterval: req.StartInterval || image.StartInterval,
+    Retries: req.Retries || image.Retries,
   };
 }
 
@@ -199,4 +217,60 @@ export function parseNamespaceMode(
   if (v === 'host') return { kind: 'host' };
   if (v === 'none') return { kind: 'none' };
   return { kind: 'private' };
+}
+
+/** berth's cap on a json-file log without max-size (Docker's is unbounded). */
+export const DEFAULT_LOG_CAP = 100 * 1024 * 1024;
+
+/** A container's log settings. */
+export interface LogSettings {
+  driver: 'json-file' | 'local' | 'none';
+  /** Bytes per file before rotation; 0 = no cap. */
+  maxSize: number;
+  /** Files kept, the live one included. */
+  maxFiles: number;
+}
+
+const LOG_OPTS: Record<string, string[]> = {
+  'json-file': ['max-size', 'max-file', 'compress', 'labels', 'labels-regex', 'env', 'env-regex', 'tag'],
+  local: ['max-size', 'max-file', 'compress'],
+  none: [],
+};
+
+/**
+ * Checks `--log-driver`/`--log-opt` as Docker's drivers do and settles the
+ * effective limits: json-file (the default) with max-size/max-file, local
+ * (20 MB × 5 by default, as Docker's), none. berth stores both file drivers
+ * in conmon's k8s-file format; a json-file log without max-size is capped at
+ * 100 MB (Docker's is unbounded).
+ */
+export function logSettings(cfg: { Type?: string; Config?: Record<string, string> } | undefined): LogSettings {
+  const type = cfg?.Type || 'json-file';
+  const opts = cfg?.Config ?? {};
+  if (!(type in LOG_OPTS)) {
+    throw invalidArgument(`logging driver "${type}" is not supported by berth (json-file, local, none)`);
+  }
+  for (const k of Object.keys(opts)) {
+    if (!(LOG_OPTS[type] ?? []).includes(k)) throw invalidArgument(`unknown log opt '${k}' for ${type} log driver`);
+  }
+  if (type === 'none') return { driver: 'none', maxSize: 0, maxFiles: 1 };
+  let maxSize = type === 'local' ? 20 * 1024 * 1024 : DEFAULT_LOG_CAP;
+  const size = opts['max-size'];
+  if (size !== undefined && size !== '-1') {
+    const n = parseBytes(size);
+    if (n === undefined) throw invalidArgument(`invalid max-size: '${size}'`);
+    if (n <= 0) throw invalidArgument(`max-size must be a positive number`);
+    maxSize = n;
+  }
+  let maxFiles = type === 'local' ? 5 : 1;
+  const files = opts['max-file'];
+  if (files !== undefined) {
+    if (!/^-?\d+$/.test(files)) throw invalidArgument(`invalid max-file: '${files}'`);
+    maxFiles = Number(files);
+    if (maxFiles < 1) throw invalidArgument('max-file cannot be less than 1');
+    if (type === 'json-file' && maxFiles > 1 && size === undefined) {
+      throw invalidArgument("max-file can't be used without max-size");
+    }
+  }
+  return { driver: type as LogSettings['driver'], maxSize, maxFiles };
 }

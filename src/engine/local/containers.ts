@@ -8,7 +8,7 @@
  * and outlive berthd; `recover()` reconciles records with them at start-up.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, type FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, hostname as hostHostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -79,10 +79,13 @@ import type { Change } from '../../core/snapshots/types.ts';
 import type { EventSink } from '../../core/events/bus.ts';
 import { commitContainer } from './container-commit.ts';
 import { archiveOf, exportRootfs, extractInto, locate } from './container-fs.ts';
-import { readLog, toRfc3339Nano } from '../../core/runtime/logs.ts';
+import { type RotateOptions, readLogs, rotateLog, rotationsIdle, toRfc3339Nano } from '../../core/runtime/logs.ts';
 import type { TaskRuntime } from '../../core/runtime/runtime.ts';
 import {
+  DEFAULT_LOG_CAP,
   exitCodeForStartError,
+  type LogSettings,
+  logSettings,
   mergeConfig,
   mergeEnv,
   normalizeNetworkMode,
@@ -128,6 +131,15 @@ import {
 } from './container-network.ts';
 import { readFile } from 'node:fs/promises';
 import { closedConnection, deferredConnection, sessionFrom } from './stdio-sessions.ts';
+import {
+  effectiveHealthcheck,
+  goDuration,
+  HealthMonitor,
+  healthcheckProblem,
+  newHealth,
+  type ProbeResult,
+} from './health.ts';
+import type { OciProcess } from '../../oci/runtime-spec.ts';
 
 /** What a container needs of its image. */
 export interface ContainerImage {
@@ -269,8 +281,61 @@ export class ContainerService implements ContainersApi {
   /** The last stats sample per running container: the "before" of the next CPU %. */
   readonly #lastStats = new Map<string, PreviousSample>();
 
+  readonly #health: HealthMonitor;
+  /** Per running container with a capped log: the watch that notices conmon replacing the file. */
+  readonly #logWatchers = new Map<string, FSWatcher>();
+
+  /** Keeps a running container's rotated log files (see core/runtime/logs.ts rotateLog). */
+  #watchLog(id: string, logs: LogSettings): void {
+    this.#unwatchLog(id);
+    if (logs.driver === 'none' || logs.maxSize <= 0) return;
+    const dir = this.#dir(id);
+    const path = join(dir, 'container.log');
+    const rotate = () =>
+      void rotateLog(path, this.#rotation(id, logs)).catch((err) =>
+        this.#log('warn', 'log rotation failed', { id, err: String(err) }),
+      );
+    try {
+      const w = watch(dir, (_event, name) => {
+        if (name === 'container.log') rotate();
+      });
+      w.on('error', () => this.#unwatchLog(id));
+      this.#logWatchers.set(id, w);
+    } catch (err) {
+      this.#log('warn', 'cannot watch the log directory', { id, err: String(err) });
+    }
+    rotate();
+  }
+
+  #rotation(id: string, logs: LogSettings): RotateOptions {
+    return { maxFiles: logs.maxFiles, maxSize: logs.maxSize, reopen: () => this.#o.runtime.reopenLog(this.#dir(id)) };
+  }
+
+  #unwatchLog(id: string): void {
+    this.#logWatchers.get(id)?.close();
+    this.#logWatchers.delete(id);
+  }
+
   constructor(opts: ContainerServiceOptions) {
     this.#o = opts;
+    this.#health = new HealthMonitor({
+      probe: (id, args, timeoutMs) => this.#probe(id, args, timeoutMs),
+      record: (id, next) => {
+        const rec = this.#o.store.find(id);
+        if (!rec || !isRunning(rec.state.status) || !rec.state.health) return undefined;
+        const before = rec.state.health;
+        // A frozen container answers no probe: its result is not counted.
+        if (rec.state.status === 'paused') return { before, after: before };
+        const after = next(before);
+        rec.state = { ...rec.state, health: after };
+        this.#o.store.update(rec);
+        return { before, after };
+      },
+      onChange: (id, status) => {
+        const rec = this.#o.store.find(id);
+        if (rec) this.#event(`health_status: ${status}`, rec);
+      },
+    });
   }
 
   #dir(id: string): string {
@@ -332,6 +397,11 @@ export class ContainerService implements ContainersApi {
       }
       this.#trackRun(rec.id);
       await this.#checkExit(rec);
+      const still = this.#o.store.find(rec.id);
+      if (still && isRunning(still.state.status)) {
+        this.#startHealth(still, false);
+        this.#watchLog(still.id, logSettings(still.hostConfig.LogConfig));
+      }
     }
   }
 
@@ -402,6 +472,8 @@ export class ContainerService implements ContainersApi {
 
   close(): void {
     if (this.#sweep) clearInterval(this.#sweep);
+    this.#health.stopAll();
+    for (const id of [...this.#logWatchers.keys()]) this.#unwatchLog(id);
     this.#o.runtime.close();
   }
 
@@ -555,6 +627,10 @@ export class ContainerService implements ContainersApi {
       throw invalidArgument(`Invalid value ${adj}, range for oom score adj is [-1000, 1000]`);
     if ((hostConfig.ShmSize ?? 0) < 0) throw invalidArgument('SHM size can not be less than 0');
     if (body.StopSignal) parseSignal(body.StopSignal);
+    const health = healthcheckProblem(body.Healthcheck);
+    if (health) throw invalidArgument(health);
+    const logs = logSettings(hostConfig.LogConfig);
+    hostConfig.LogConfig = { Type: logs.driver, Config: hostConfig.LogConfig?.Config ?? {} };
     if (body.StopTimeout !== undefined && body.StopTimeout < -1) {
       throw invalidArgument(`invalid stop timeout ${body.StopTimeout}: it must be -1 (wait forever) or more`);
     }
@@ -606,6 +682,7 @@ export class ContainerService implements ContainersApi {
         Error: rec.state.error,
         StartedAt: rec.state.startedAt,
         FinishedAt: rec.state.finishedAt,
+        ...(rec.state.health && effectiveHealthcheck(rec.config.Healthcheck) ? { Health: rec.state.health } : {}),
       },
       Image: rec.imageId,
       ResolvConfPath: join(dir, 'resolv.conf'),
@@ -862,15 +939,18 @@ export class ContainerService implements ContainersApi {
       await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
       // Leftover runtime state (e.g. from a crash) would make create fail.
       if (runtime.hasState(id)) await runtime.delete(id).catch(() => {});
+      const logs = logSettings(rec.hostConfig.LogConfig);
       const { pid, conmonPid } = await runtime.create({
         id,
         bundle: dir,
-        logPath: join(dir, 'container.log'),
+        logPath: logs.driver === 'none' ? '/dev/null' : join(dir, 'container.log'),
         terminal: rec.config.Tty === true,
         stdin: rec.config.OpenStdin === true,
         leaveStdinOpen: rec.config.StdinOnce !== true,
-        logSizeMax: 100 * 1024 * 1024,
+        // conmon's own cap, far past berth's rotation: it only matters while berthd is away.
+        logSizeMax: logs.maxSize > 0 ? Math.max(logs.maxSize * 10, DEFAULT_LOG_CAP) : 0,
       });
+      this.#watchLog(id, logs);
       if (filterKey && !compiled) {
         const bpf = await runtime.compiledSeccomp(id);
         if (bpf) this.#compiledFilters.set(filterKey, bpf.toString('base64'));
@@ -909,6 +989,7 @@ export class ContainerService implements ContainersApi {
         throw err;
       }
       this.#event('start', rec);
+      this.#startHealth(rec, true);
       this.#log('info', 'container started', { id, pid });
     } catch (err) {
       const e =
@@ -1043,6 +1124,8 @@ export class ContainerService implements ContainersApi {
       this.#exited.get(id)?.resolve();
       this.#exited.delete(id);
       this.#lastStats.delete(id);
+      this.#health.stop(id);
+      this.#unwatchLog(id);
       if (cur.state.oomKilled) this.#event('oom', cur);
       this.#event('die', cur, { exitCode: String(cur.state.exitCode) });
       this.#log('info', 'container exited', { id, exitCode: cur.state.exitCode });
@@ -1217,6 +1300,9 @@ export class ContainerService implements ContainersApi {
     await this.#o.network.detach(id);
     if (rec.hostConfig.StorageOpt?.size) await clearQuota(this.#o.dataRoot, quotaProjectOf(id));
     await this.#o.runtime.clearExit(id);
+    // No log rotation may link or rename files in the directory while it is being removed.
+    this.#unwatchLog(id);
+    await rotationsIdle(join(dir, 'container.log'));
     await rm(dir, { recursive: true, force: true });
     this.#o.store.delete(id);
     if (volumes) {
@@ -1256,6 +1342,11 @@ export class ContainerService implements ContainersApi {
   async logs(ref: string, opts: LogsOptions = {}): Promise<OutputStream> {
     const rec = this.#o.store.get(ref);
     const path = join(this.#dir(rec.id), 'container.log');
+    const settings = logSettings(rec.hostConfig.LogConfig);
+    if (settings.driver === 'none') {
+      throw new BerthError('not-implemented', 'configured logging driver does not support reading');
+    }
+    await rotateLog(path, this.#rotation(rec.id, settings)).catch(() => {});
     const wantOut = opts.stdout !== false;
     const wantErr = opts.stderr !== false;
     const follow = opts.follow === true && isRunning(rec.state.status);
@@ -1264,15 +1355,15 @@ export class ContainerService implements ContainersApi {
     const untilMs = opts.until !== undefined && opts.until > 0 ? opts.until * 1000 : Number.POSITIVE_INFINITY;
     const enc = new TextEncoder();
     async function* output(): AsyncGenerator<OutputChunk> {
-      let records = readLog(path, { follow, done, signal: opts.signal });
+      let records = readLogs(path, { follow, done, signal: opts.signal });
       if (opts.tail !== undefined && opts.tail !== 'all') {
         const all = [];
-        for await (const r of readLog(path, { follow: false, done })) all.push(r);
+        for await (const r of readLogs(path, { follow: false, done })) all.push(r);
         const keep = opts.tail <= 0 ? [] : all.slice(-opts.tail);
         const skip = all.length - keep.length;
         records = (async function* () {
           let i = 0;
-          for await (const r of readLog(path, { follow, done, signal: opts.signal })) if (i++ >= skip) yield r;
+          for await (const r of readLogs(path, { follow, done, signal: opts.signal })) if (i++ >= skip) yield r;
         })();
       }
       for await (const r of records) {
@@ -1481,21 +1572,103 @@ export class ContainerService implements ContainersApi {
     return s;
   }
 
-  async execStart(execId: string, body: ExecStartRequest = {}): Promise<IoSession | null> {
-    const s = this.#exec(execId);
-    if (s.running || s.exitCode !== null) throw conflict(`Exec command ${execId} has already run`);
-    const rec = this.#o.store.get(s.containerId);
-    if (!isRunning(rec.state.status)) throw conflict(`container ${rec.id} is not running`);
+  /** The OCI process of an exec (or health probe) in a running container: its user, env and capabilities. */
+  async #processFor(
+    rec: ContainerRecord,
+    o: { args: string[]; user?: string; env: string[]; tty: boolean; cwd?: string },
+  ): Promise<OciProcess> {
     const rootfs = join(this.#dir(rec.id), 'rootfs');
-    const user = await resolveUser(rootfs, s.config.User || rec.config.User || '', rec.hostConfig.GroupAdd ?? []);
-    const tty = body.Tty ?? s.config.Tty === true;
-    const env = mergeEnv(rec.config.Env ?? [], s.config.Env ?? []);
-    if (tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
+    const user = await resolveUser(rootfs, o.user || rec.config.User || '', rec.hostConfig.GroupAdd ?? []);
+    const env = mergeEnv(rec.config.Env ?? [], o.env);
+    if (o.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
     const caps = capabilities({
       privileged: rec.hostConfig.Privileged,
       hostCaps: this.#o.hostCaps,
       capAdd: rec.hostConfig.CapAdd ?? undefined,
       capDrop: rec.hostConfig.CapDrop ?? undefined,
+    });
+    return {
+      terminal: o.tty,
+      user,
+      args: o.args,
+      env,
+      cwd: o.cwd || rec.config.WorkingDir || '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+    };
+  }
+
+  /** Runs a health probe like an exec: its combined output, its exit code, -1 when it timed out or could not start. */
+  async #probe(id: string, args: string[], timeoutMs: number): Promise<ProbeResult> {
+    const start = new Date();
+    const execId = newContainerId();
+    const rec = this.#o.store.find(id);
+    if (rec?.state.status !== 'running') {
+      return { exitCode: -1, output: `container is ${rec?.state.status ?? 'gone'}`, start, end: new Date() };
+    }
+    try {
+      const process = await this.#processFor(rec, { args, env: [], tty: false });
+      const task = await this.#o.runtime.exec({ containerId: id, execId, stdin: false, attach: true, process });
+      let output = '';
+      const dec = new TextDecoder();
+      const read = (async () => {
+        for await (const c of task.attach?.output ?? []) if (output.length < 8192) output += dec.decode(c.data);
+        return task.exited;
+      })();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((r) => {
+        timer = setTimeout(() => r('timeout'), timeoutMs);
+      });
+      const code = await Promise.race([read, timedOut]);
+      clearTimeout(timer);
+      if (code === 'timeout') {
+        try {
+          globalThis.process.kill(task.pid, 'SIGKILL');
+        } catch {}
+        task.attach?.close();
+        return {
+          exitCode: -1,
+          output: `Health check exceeded timeout (${goDuration(timeoutMs)})`,
+          start,
+          end: new Date(),
+        };
+      }
+      return { exitCode: code, output, start, end: new Date() };
+    } catch (err) {
+      return { exitCode: -1, output: (err as Error).message, start, end: new Date() };
+    } finally {
+      void this.#o.runtime.removeExec(execId);
+    }
+  }
+
+  /** Starts the health monitor of a running container that has a health check (fresh: `starting`). */
+  #startHealth(rec: ContainerRecord, fresh: boolean): void {
+    const check = effectiveHealthcheck(rec.config.Healthcheck);
+    if (!check) return;
+    if (fresh || !rec.state.health) {
+      rec.state = { ...rec.state, health: newHealth() };
+      this.#o.store.update(rec);
+    }
+    const id = rec.id;
+    this.#health.start(
+      id,
+      check,
+      Date.parse(rec.state.startedAt),
+      () => this.#o.store.find(id)?.state.health?.Status ?? 'none',
+    );
+  }
+
+  async execStart(execId: string, body: ExecStartRequest = {}): Promise<IoSession | null> {
+    const s = this.#exec(execId);
+    if (s.running || s.exitCode !== null) throw conflict(`Exec command ${execId} has already run`);
+    const rec = this.#o.store.get(s.containerId);
+    if (!isRunning(rec.state.status)) throw conflict(`container ${rec.id} is not running`);
+    const tty = body.Tty ?? s.config.Tty === true;
+    const process = await this.#processFor(rec, {
+      args: s.config.Cmd,
+      user: s.config.User,
+      env: s.config.Env ?? [],
+      tty,
+      cwd: s.config.WorkingDir,
     });
     const attach = body.Detach !== true;
     s.running = true;
@@ -1507,12 +1680,7 @@ export class ContainerService implements ContainersApi {
         stdin: s.config.AttachStdin === true && attach,
         attach,
         process: {
-          terminal: tty,
-          user,
-          args: s.config.Cmd,
-          env,
-          cwd: s.config.WorkingDir || rec.config.WorkingDir || '/',
-          capabilities: { bounding: caps, effective: caps, permitted: caps },
+          ...process,
           ...(body.ConsoleSize ? { consoleSize: { height: body.ConsoleSize[0], width: body.ConsoleSize[1] } } : {}),
         },
       });

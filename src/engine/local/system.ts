@@ -126,7 +126,7 @@ export function createSystemApi(d: SystemDeps): SystemApi {
         NFd: 0,
         NGoroutines: 0,
         SystemTime: new Date().toISOString(),
-        LoggingDriver: 'k8s-file',
+        LoggingDriver: 'json-file',
         CgroupDriver: 'cgroupfs',
         CgroupVersion: d.cgroups.version,
         NEventsListener: d.events.listeners,
@@ -144,7 +144,7 @@ export function createSystemApi(d: SystemDeps): SystemApi {
         Runtimes: { [d.runtime.name]: { path: d.runtime.path } },
         Warnings: [...d.cgroups.warnings, ...(d.warnings?.() ?? [])],
         SecurityOptions: d.cgroups.version === '2' ? ['name=cgroupns'] : [],
-        Plugins: { Volume: [], Network: ['host', 'none'], Log: ['k8s-file'] },
+        Plugins: { Volume: [], Network: ['host', 'none'], Log: ['json-file', 'local', 'none'] },
       };
     },
   };
