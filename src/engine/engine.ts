@@ -199,7 +199,12 @@ export interface ImagesApi {
  * abandoning it cancels the build.
  */
 export interface BuildApi {
-  build(context: AsyncIterable<Uint8Array>, opts: ImageBuildOptions): Promise<AsyncIterable<BuildMessage>>;
+  /** `signal`: the client went away; the build is cancelled (its running step killed, everything cleaned up). */
+  build(
+    context: AsyncIterable<Uint8Array>,
+    opts: ImageBuildOptions,
+    signal?: AbortSignal,
+  ): Promise<AsyncIterable<BuildMessage>>;
   /** `builder prune`: removes build cache entries and the layers only they kept. */
   prune(opts?: BuildPruneOptions): Promise<BuildPruneResponse>;
 }

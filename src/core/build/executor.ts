@@ -45,11 +45,13 @@ import { DockerfileError } from './parser.ts';
 import { expandWord, LexError } from './shell-lex.ts';
 import { BuildArgs, type Stage, type StagePlan, StageScope, splitStages, stageBase, stagesFor } from './stages.ts';
 
-/** A bind mount into a RUN step's container. */
+/** A mount into a RUN step's container: a bind of `source`, or (with `tmpfs`) a fresh tmpfs. */
 export interface StepMount {
   source: string;
   destination: string;
   readonly: boolean;
+  /** A tmpfs instead of a bind (`source` unused); `size` in bytes, 0 = the kernel's default. */
+  tmpfs?: { size: number };
 }
 
 export interface RunStepOptions {
@@ -669,12 +671,8 @@ class Build {
         }
         return { source: dir, destination: target, readonly: m.readonly };
       }
-      case 'tmpfs': {
-        const dir = join(this.#scratch, `tmpfs-${randomBytes(6).toString('hex')}`);
-        await mkdir(dir, { recursive: true });
-        cleanups.push(() => rm(dir, { recursive: true, force: true }));
-        return { source: dir, destination: target, readonly: false };
-      }
+      case 'tmpfs':
+        return { source: '', destination: target, readonly: false, tmpfs: { size: m.size ?? 0 } };
       case 'bind': {
         let root: string;
         if (m.from === undefined) root = await this.#o.context.dir();

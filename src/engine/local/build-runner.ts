@@ -66,14 +66,23 @@ export function createBuildRunner(o: BuildRunnerOptions): StepRunner {
             hosts: join(bundle, 'hosts'),
             resolvConf: join(bundle, 'resolv.conf'),
           },
-          mounts: step.mounts.map((m) => ({
-            type: 'bind' as const,
-            source: m.source,
-            destination: m.destination,
-            readonly: m.readonly,
-            propagation: 'rprivate',
-            recursive: true,
-          })),
+          mounts: step.mounts.map((m) =>
+            m.tmpfs
+              ? {
+                  type: 'tmpfs' as const,
+                  destination: m.destination,
+                  readonly: false,
+                  options: m.tmpfs.size > 0 ? [`size=${m.tmpfs.size}`] : [],
+                }
+              : {
+                  type: 'bind' as const,
+                  source: m.source,
+                  destination: m.destination,
+                  readonly: m.readonly,
+                  propagation: 'rprivate',
+                  recursive: true,
+                },
+          ),
           hostCaps: o.hostCaps,
           cgroupsPath: `/berth/build-${step.id.slice(0, 24)}`,
           cgroupV2: o.cgroupV2,

@@ -72,7 +72,7 @@ function networkOf(mode: string | undefined): 'none' | 'host' | 'default' {
 
 export function createBuildApi(o: BuildServiceOptions): BuildApi {
   return {
-    async build(context, opts: ImageBuildOptions) {
+    async build(context, opts: ImageBuildOptions, signal?: AbortSignal) {
       const tags = (opts.t ?? []).filter((t) => t !== '').map((t) => formatReference(parseTagTarget(t)));
       const network = networkOf(opts.networkmode);
       if (
@@ -90,6 +90,8 @@ export function createBuildApi(o: BuildServiceOptions): BuildApi {
       const dockerfile = opts.dockerfile || 'Dockerfile';
       const out = channel<BuildMessage>();
       const abort = new AbortController();
+      if (signal?.aborted) abort.abort(signal.reason);
+      signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
       const work = join(o.workDir, `ctx-${randomBytes(8).toString('hex')}`);
       const done = (async () => {
         let ctx: Awaited<ReturnType<typeof ingestContext>> | undefined;

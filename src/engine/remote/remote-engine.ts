@@ -345,7 +345,7 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
   };
 
   const build: BuildApi = {
-    async build(context, o) {
+    async build(context, o, signal) {
       const res = await t.request({
         method: 'POST',
         path: '/build',
@@ -365,6 +365,7 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
           platform: o.platform,
         },
         upload: { contentType: 'application/x-tar', data: context },
+        ...(signal ? { signal } : {}),
       });
       return jsonLines<BuildMessage>(res.stream());
     },

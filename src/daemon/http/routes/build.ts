@@ -59,7 +59,7 @@ export function buildRoutes(engine: Engine): Route[] {
         if (hosts) opts.extrahosts = hosts.split(',').filter((h) => h !== '');
         const platform = queryString(q, 'platform');
         if (platform) opts.platform = platform;
-        const messages = await engine.build.build(req.bodyStream(), opts);
+        const messages = await engine.build.build(req.bodyStream(), opts, req.signal);
         return { kind: 'bytes', status: 200, contentType: 'application/json', body: jsonLines(messages) };
       },
     },
