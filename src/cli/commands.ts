@@ -309,6 +309,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/system/info.ts'),
   },
   {
+    path: ['system', 'prune'],
+    aliases: [],
+    summary: 'Remove unused data',
+    load: () => import('./commands/system/prune.ts'),
+  },
+  {
     path: ['system', 'check'],
     aliases: [],
     summary: 'Compare records with the data on disk; --repair fixes what a crash left (berth extension)',

@@ -21,7 +21,7 @@ import { createImagesApi, toContainerConfig } from '../engine/local/images.ts';
 import { validateUlimits } from '../engine/local/container-config.ts';
 import { createSystemApi } from '../engine/local/system.ts';
 import { diskUsage } from '../engine/local/disk-usage.ts';
-import { createVolumesApi } from '../engine/local/volumes.ts';
+import { createVolumesApi, volumeUsage } from '../engine/local/volumes.ts';
 import { VolumeService } from '../core/volumes/service.ts';
 import { ContainerStore } from '../core/containers/store.ts';
 import { openContentStore } from '../core/content/store.ts';
@@ -188,6 +188,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   }
   await containers.startByPolicy();
   const imagesApi = createImagesApi({ images, snapshotter, events });
+  const volumeDeps = { volumes, usedBy: (name: string) => store.usingVolume(name) };
   const buildWork = await cleanBuildDebris(root, snapshotter);
   const buildApi = createBuildApi({
     images,
@@ -223,6 +224,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
           containers,
           images: imagesApi,
           imageLayers: async () => (await images.list()).map((i) => ({ id: i.id, layers: i.layers })),
+          volumes: () => volumeUsage(volumeDeps),
         }),
       checkers: [
         async (opts) =>
@@ -239,7 +241,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     images: imagesApi,
     networks: createNetworksApi({ network, containers, containerName: (id) => store.find(id)?.name ?? '' }),
     build: buildApi,
-    volumes: createVolumesApi({ volumes, usedBy: (name) => store.usingVolume(name) }),
+    volumes: createVolumesApi(volumeDeps),
   };
   return {
     engine,

@@ -601,8 +601,8 @@ export interface DiskUsage {
   Images: ImageSummary[];
   /** With `SizeRw` (the writable layer) and `SizeRootFs` (with the image). */
   Containers: ContainerSummary[];
-  /** Filled by the volume module (Docker's Volume objects with UsageData). */
-  Volumes: unknown[];
+  /** Every volume with UsageData (size, and how many containers reference it). */
+  Volumes: Volume[];
   BuildCache: unknown[];
 }
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
+import { mountsUnder, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
 
 let d: TestDaemon;
 let scratch: string;
@@ -116,6 +116,28 @@ test('local driver options: a tmpfs volume with a size, a bind of a host directo
   ok(d.docker(['volume', 'create', '-o', 'type=tmpfs', '-o', 'device=tmpfs', '-o', 'o=size=2m', 'scratchvol']));
   const df = ok(d.docker(['run', '--rm', '-v', 'scratchvol:/t', 'busybox', 'sh', '-c', 'df -k /t | tail -1']));
   assert.match(df, /^tmpfs\s+2048\s/);
+  ok(
+    d.docker([
+      'run',
+      '-d',
+      '--name',
+      'tmpuser',
+      '-v',
+      'scratchvol:/t',
+      'busybox',
+      'sh',
+      '-c',
+      'echo kept > /t/f; sleep 60',
+    ]),
+  );
+  assert.equal(ok(d.docker(['run', '--rm', '-v', 'scratchvol:/t', 'busybox', 'cat', '/t/f'])), 'kept\n');
+  ok(d.docker(['rm', '-f', 'tmpuser']));
+  assert.deepEqual(mountsUnder(join(d.dataRoot, 'volumes')), [], 'the last user gone, the tmpfs is unmounted');
+  assert.equal(
+    ok(d.docker(['run', '--rm', '-v', 'scratchvol:/t', 'busybox', 'ls', '/t'])),
+    '',
+    'its content went with it',
+  );
   const host = join(scratch, 'bound');
   mkdirSync(host);
   writeFileSync(join(host, 'hello'), 'from host\n');
@@ -417,4 +439,38 @@ test('read-only root, tmpfs size and mode, devices, device cgroup rules and the 
     'stdout',
   ];
   assert.deepEqual(devs, [...expected, 'tty', 'urandom', 'zero'], 'only the minimal /dev, no host device');
+});
+
+test('system df -v shows each volume with its size and links; system prune --volumes removes unused ones', () => {
+  ok(
+    d.docker([
+      'run',
+      '--name',
+      'dfuser',
+      '-v',
+      'dfvol:/v',
+      '-v',
+      '/anon',
+      'busybox',
+      'sh',
+      '-c',
+      'printf 12345 > /v/f',
+    ]),
+  );
+  for (const cli of [d.docker, d.berth]) {
+    const out = ok(cli(['system', 'df', '-v']));
+    assert.match(out, /Local Volumes space usage:\n\nVOLUME NAME\s+LINKS\s+SIZE\n/);
+    assert.match(out, /^dfvol\s+1\s+5B$/m);
+    assert.match(out, /^dfuser|dfuser$/m);
+    assert.match(ok(cli(['system', 'df'])), /^Local Volumes\s+\d+\s+\d+\s+/m);
+  }
+  const anon = JSON.parse(ok(d.docker(['inspect', '--format', '{{json .Mounts}}', 'dfuser']))).find(
+    (m: { Destination: string }) => m.Destination === '/anon',
+  ).Name;
+  const pruned = ok(d.berth(['system', 'prune', '-f', '--volumes']));
+  assert.match(pruned, /Deleted Containers:\n[0-9a-f]{64}\n/);
+  assert.match(pruned, new RegExp(`Deleted Volumes:\\n${anon}\\n`));
+  assert.ok(volumeNames().includes('dfvol'), 'a named volume survives a prune without -a');
+  assert.match(ok(d.berth(['system', 'prune', '-af', '--volumes'])), /Deleted Volumes:\n(.*\n)*dfvol\n/);
+  assert.ok(!volumeNames().includes('dfvol'));
 });

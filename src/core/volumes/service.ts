@@ -120,6 +120,8 @@ export class VolumeService {
   readonly #root: string;
   readonly #lock = new KeyedMutex();
   readonly #pins = new Map<string, number>();
+  /** Running containers by volume: a volume with a `type` stays mounted while it has any. */
+  readonly #users = new Map<string, Set<string>>();
 
   constructor(opts: VolumeServiceOptions) {
     this.#o = opts;
@@ -315,13 +317,15 @@ export class VolumeService {
   }
 
   /**
-   * Makes a volume ready for a container to mount: a volume with a `type`
-   * is mounted on its `_data` (once; it stays mounted until removed).
-   * Returns the host path to bind.
+   * Makes a volume ready for container `user` to mount: a volume with a
+   * `type` is mounted on its `_data` by its first user and unmounted when
+   * the last one releases it (as Docker: a tmpfs volume's content lasts while
+   * a container runs with it). Returns the host path to bind.
    */
-  prepare(name: string): Promise<string> {
+  prepare(name: string, user: string): Promise<string> {
     return this.#lock.run(name, async () => {
       const rec = this.get(name);
+      this.markInUse(name, user);
       const data = this.dataPath(name);
       if (!existsSync(data)) await mkdir(data, { recursive: true, mode: 0o755 });
       const type = rec.options.type ?? '';
@@ -337,6 +341,28 @@ export class VolumeService {
         );
       }
       return data;
+    });
+  }
+
+  /** Records that running container `user` has the volume mounted (at start, and again after a daemon restart). */
+  markInUse(name: string, user: string): void {
+    const users = this.#users.get(name) ?? new Set<string>();
+    users.add(user);
+    this.#users.set(name, users);
+  }
+
+  /** Container `user` no longer runs: the last user of a volume with a `type` unmounts it. */
+  release(name: string, user: string): Promise<void> {
+    return this.#lock.run(name, async () => {
+      const users = this.#users.get(name);
+      users?.delete(user);
+      if (users && users.size > 0) return;
+      this.#users.delete(name);
+      const rec = this.find(name);
+      const data = this.dataPath(name);
+      if (!rec || (rec.options.type ?? '') === '' || !(await isMounted(data))) return;
+      await unmount(data);
+      this.#o.events?.publish({ type: 'volume', action: 'unmount', id: name, attributes: { driver: 'local' } });
     });
   }
 
@@ -427,6 +453,22 @@ export class VolumeService {
     } catch {}
     for (const e of entries) {
       if (recs.has(e.name)) continue;
+      if (e.isDirectory() && NAME_RE.test(e.name) && this.#o.referencedBy(e.name).length > 0) {
+        // Containers still mount it: the data is what matters, so the record is made again.
+        note(e.name, 'data without a volume record, used by containers', 'record made again');
+        if (opts.repair) {
+          await mkdir(this.dataPath(e.name), { recursive: true, mode: 0o755 });
+          this.#put({
+            name: e.name,
+            driver: 'local',
+            createdAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+            labels: {},
+            options: {},
+            state: 'ready',
+          });
+        }
+        continue;
+      }
       note(e.name, 'data without a volume record', 'data removed');
       if (!opts.repair) continue;
       const dir = join(this.#root, e.name);

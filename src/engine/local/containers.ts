@@ -372,6 +372,20 @@ export class ContainerService implements ContainersApi {
     this.#sweep.unref();
     await this.#o.runtime.clearExecSessions();
     const known = new Set(this.#o.store.all().map((r) => r.id));
+    // Volumes in use by the containers that kept running while berthd was away stay mounted.
+    for (const rec of this.#o.store.all()) {
+      if (!isRunning(rec.state.status)) continue;
+      for (const m of rec.mounts ?? []) if (m.type === 'volume') this.#o.volumes.markInUse(m.source, rec.id);
+    }
+    // A create records its container last, once everything else exists: a directory (and a writable
+    // layer) without a record is a create that died part way. Nobody got its ID; undo it.
+    for (const id of await readdir(join(this.#o.dataRoot, 'containers')).catch(() => [] as string[])) {
+      if (known.has(id) || !/^[0-9a-f]{64}$/.test(id)) continue;
+      this.#log('warn', 'removing what a create that did not finish left', { id });
+      await this.#releaseTaskMounts(id);
+      await this.#o.rootfs.remove(id).catch(() => {});
+      await rm(this.#dir(id), { recursive: true, force: true });
+    }
     // Tasks whose record is gone (a crash during rm) are debris: kill and delete them.
     for (const id of await this.#o.runtime.listStates()) {
       if (known.has(id)) continue;
@@ -995,9 +1009,7 @@ export class ContainerService implements ContainersApi {
       const e =
         err instanceof BerthError ? err : new BerthError('internal', String((err as Error).message), { cause: err });
       if (rec.state.status !== 'running') {
-        await runtime.delete(id).catch(() => {});
-        await unmount(rootfs).catch(() => {});
-        await this.#o.network.release(id).catch(() => {});
+        await this.#releaseTask(id);
         rec.state = { ...rec.state, error: e.message, exitCode: exitCodeForStartError(e.message) };
         this.#o.store.update(rec);
         this.#failPending(id);
@@ -1023,7 +1035,7 @@ export class ContainerService implements ContainersApi {
       }
       let source = m.source;
       if (m.type === 'volume') {
-        source = await this.#o.volumes.prepare(m.source);
+        source = await this.#o.volumes.prepare(m.source, rec.id);
         this.#o.events?.publish({
           type: 'volume',
           action: 'mount',
@@ -1135,8 +1147,21 @@ export class ContainerService implements ContainersApi {
     });
   }
 
-  /** Removes what a finished task leaves: the runtime's state and the rootfs mount (both, in parallel). */
+  /**
+   * Removes what a finished task leaves: the runtime's state and the rootfs
+   * mount (both, in parallel), then gives back its volumes.
+   */
   async #releaseTask(id: string): Promise<void> {
+    await this.#releaseTaskMounts(id);
+    for (const m of this.#o.store.find(id)?.mounts ?? []) {
+      if (m.type !== 'volume') continue;
+      await this.#o.volumes
+        .release(m.source, id)
+        .catch((err) => this.#log('warn', 'volume unmount failed', { id, volume: m.source, err: String(err) }));
+    }
+  }
+
+  async #releaseTaskMounts(id: string): Promise<void> {
     const rootfs = join(this.#dir(id), 'rootfs');
     const shm = join(this.#dir(id), 'shm');
     await Promise.all([

@@ -6,7 +6,7 @@
  * until they report).
  */
 import type { ContainersApi, ImagesApi } from '../engine.ts';
-import type { DiskUsage } from '../types.ts';
+import type { DiskUsage, Volume } from '../types.ts';
 
 export interface DiskUsageDeps {
   containers: Pick<ContainersApi, 'list'>;
@@ -14,7 +14,7 @@ export interface DiskUsageDeps {
   /** Every image's layer stacks (chainID and unpacked size), bottom first. */
   imageLayers(): Promise<{ id: string; layers: { chainId: string; size: number }[] }[]>;
   /** Docker Volume objects with UsageData (the volume module). */
-  volumes?(): Promise<unknown[]>;
+  volumes?(): Promise<Volume[]>;
   /** Build cache records (the build module). */
   buildCache?(): Promise<unknown[]>;
 }

@@ -82,11 +82,7 @@ export function createVolumesApi(o: VolumesApiOptions): VolumesApi {
       return view(volume);
     },
 
-    async inspect(name) {
-      const rec = v.get(name);
-      const size = await v.usage(name).catch(() => -1);
-      return toVolume(rec, v.dataPath(name), { Size: size, RefCount: o.usedBy(name).length });
-    },
+    inspect: async (name) => withUsage(o, v.get(name)),
 
     async remove(name, opts = {}) {
       await v.remove(name, { force: opts.force === true });
@@ -105,4 +101,17 @@ export function createVolumesApi(o: VolumesApiOptions): VolumesApi {
       return { VolumesDeleted: removed, SpaceReclaimed: reclaimed };
     },
   };
+}
+
+/** A volume with its UsageData: size (-1 when unreadable) and how many containers reference it. */
+async function withUsage(o: VolumesApiOptions, rec: VolumeRecord): Promise<Volume> {
+  const size = await o.volumes.usage(rec.name).catch(() => -1);
+  return toVolume(rec, o.volumes.dataPath(rec.name), { Size: size, RefCount: o.usedBy(rec.name).length });
+}
+
+/** Every volume with UsageData, for `system df`. */
+export async function volumeUsage(o: VolumesApiOptions): Promise<Volume[]> {
+  const out: Volume[] = [];
+  for (const rec of o.volumes.list()) out.push(await withUsage(o, rec));
+  return out;
 }
