@@ -43,12 +43,61 @@ export interface CommandGroup {
 export const GROUPS: readonly CommandGroup[] = [
   { name: 'container', summary: 'Manage containers' },
   { name: 'image', summary: 'Manage images' },
+  { name: 'network', summary: 'Manage networks' },
   { name: 'builder', summary: 'Manage builds' },
   { name: 'system', summary: 'Manage berth' },
   { name: 'volume', summary: 'Manage volumes' },
 ];
 
 export const COMMANDS: readonly CommandEntry[] = [
+  {
+    path: ['network', 'create'],
+    aliases: [],
+    summary: 'Create a network',
+    load: () => import('./commands/network/create.ts'),
+  },
+  {
+    path: ['network', 'ls'],
+    aliases: [['network', 'list']],
+    summary: 'List networks',
+    load: () => import('./commands/network/ls.ts'),
+  },
+  {
+    path: ['network', 'inspect'],
+    aliases: [],
+    summary: 'Display detailed information on one or more networks',
+    load: () => import('./commands/network/inspect.ts'),
+  },
+  {
+    path: ['network', 'rm'],
+    aliases: [['network', 'remove']],
+    summary: 'Remove one or more networks',
+    load: () => import('./commands/network/rm.ts'),
+  },
+  {
+    path: ['network', 'prune'],
+    aliases: [],
+    summary: 'Remove all unused networks',
+    load: () => import('./commands/network/prune.ts'),
+  },
+  {
+    path: ['network', 'connect'],
+    aliases: [],
+    summary: 'Connect a container to a network',
+    load: () => import('./commands/network/connect.ts'),
+  },
+  {
+    path: ['network', 'disconnect'],
+    aliases: [],
+    summary: 'Disconnect a container from a network',
+    load: () => import('./commands/network/disconnect.ts'),
+  },
+  {
+    path: ['container', 'port'],
+    aliases: [['port']],
+    summary: 'List port mappings or a specific mapping for the container',
+    load: () => import('./commands/container/port.ts'),
+  },
   {
     path: ['container', 'run'],
     aliases: [['run']],

@@ -43,6 +43,7 @@ function fakeEngine(calls: string[], over: { [K in keyof Engine]?: Partial<Engin
     containers: part('containers', over.containers),
     exec: part('exec', over.exec),
     images: part('images', over.images),
+    networks: part('networks', over.networks),
     build: part('build', over.build),
     volumes: part('volumes', over.volumes),
   };

@@ -52,6 +52,7 @@ test('a bare run attaches stdout and stderr and sends nulls as the docker CLI do
     Env: null,
     Cmd: null,
     Image: 'busybox',
+    ExposedPorts: {},
     Volumes: {},
     WorkingDir: '',
     Entrypoint: null,
@@ -59,9 +60,12 @@ test('a bare run attaches stdout and stderr and sends nulls as the docker CLI do
     HostConfig: {
       Binds: null,
       NetworkMode: 'default',
+      PortBindings: {},
+      PublishAllPorts: false,
       RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
       AutoRemove: false,
     },
+    NetworkingConfig: { EndpointsConfig: null },
   });
 });
 
@@ -144,6 +148,8 @@ test('every supported flag lands where the docker CLI puts it', () => {
   assert.deepEqual(body.HostConfig, {
     Binds: ['/a:/b:ro'],
     NetworkMode: 'none',
+    PortBindings: {},
+    PublishAllPorts: false,
     RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
     AutoRemove: true,
     Init: true,
@@ -196,4 +202,55 @@ test('exec -it builds the ExecCreate body of the docker CLI', () => {
   const d = parseArgs(['-d', '-i', 'web', 'sleep', '1'], EXEC_FLAGS, { stopAtPositional: true });
   const body = buildExecRequest(d, ['sleep', '1'], host);
   assert.deepEqual([body.AttachStdin, body.AttachStdout, body.AttachStderr, body.Env], [false, false, false, null]);
+});
+
+test('-p, -P, --expose and --network build PortBindings and EndpointsConfig as the docker CLI does', () => {
+  const { body } = run([
+    '-p',
+    '127.0.0.1:8080:80',
+    '-p',
+    '9000-9001:90-91/udp',
+    '-p',
+    '7000-7010:70',
+    '-p',
+    '5353',
+    '--expose',
+    '100-101',
+    '-P',
+    '--network',
+    'n1',
+    '--network',
+    'n2',
+    '--ip',
+    '10.1.0.9',
+    '--network-alias',
+    'web',
+    '--link',
+    'db:database',
+    'busybox',
+  ]);
+  assert.deepEqual(body.HostConfig?.PortBindings, {
+    '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }],
+    '90/udp': [{ HostIp: '', HostPort: '9000' }],
+    '91/udp': [{ HostIp: '', HostPort: '9001' }],
+    '70/tcp': [{ HostIp: '', HostPort: '7000-7010' }],
+    '5353/tcp': [{ HostIp: '', HostPort: '' }],
+  });
+  assert.deepEqual(Object.keys(body.ExposedPorts ?? {}).sort(), [
+    '100/tcp',
+    '101/tcp',
+    '5353/tcp',
+    '70/tcp',
+    '80/tcp',
+    '90/udp',
+    '91/udp',
+  ]);
+  assert.equal(body.HostConfig?.PublishAllPorts, true);
+  assert.equal(body.HostConfig?.NetworkMode, 'n1');
+  assert.deepEqual(body.HostConfig?.Links, ['db:database']);
+  assert.deepEqual(body.NetworkingConfig?.EndpointsConfig, {
+    n1: { IPAMConfig: { IPv4Address: '10.1.0.9' }, Aliases: ['web'] },
+    n2: {},
+  });
+  assert.throws(() => run(['-p', '80:90-91', 'busybox']), /invalid ranges/);
 });

@@ -6,6 +6,7 @@
  */
 import type { ContainerCreateRequest, ExecCreateRequest, HostConfig, RestartPolicy } from '../engine/types.ts';
 import { type FlagSpec, type ParsedArgs, UsageError } from './argv.ts';
+import { NETWORK_FLAGS, networkFields } from './network-options.ts';
 import { parseDeviceFlag, parseMountFlag, parseStorageOpts, parseTmpfsFlags } from './mount-options.ts';
 import { PROCESS_FLAGS, processConfig, processHostConfig } from './process-options.ts';
 
@@ -25,13 +26,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   { long: 'label', short: 'l', type: 'list', description: 'Set meta data on a container' },
   { long: 'label-file', type: 'list', description: 'Read in a line delimited file of labels' },
   { long: 'name', type: 'string', description: 'Assign a name to the container' },
-  {
-    long: 'network',
-    type: 'string',
-    valueName: 'network',
-    description: 'Connect a container to a network (none, host)',
-  },
-  { long: 'net', type: 'string', valueName: 'network', description: 'Connect a container to a network', hidden: true },
+  ...NETWORK_FLAGS,
   {
     long: 'restart',
     type: 'string',
@@ -150,7 +145,7 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
     throw new UsageError('conflicting options: cannot specify both --restart and --rm');
   }
 
-  const network = p.string('network') ?? p.string('net') ?? 'default';
+  const net = networkFields(p);
   const body: ContainerCreateRequest = {
     Hostname: p.string('hostname') ?? '',
     Domainname: '',
@@ -164,6 +159,7 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
     Env: env.length === 0 ? null : env,
     Cmd: target.command.length === 0 ? null : [...target.command],
     Image: target.image,
+    ExposedPorts: net.ExposedPorts,
     Volumes: volumes,
     WorkingDir: p.string('workdir') ?? '',
     Entrypoint: entrypoint,
@@ -172,7 +168,7 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
     HostConfig: {
       ...processHostConfig(p),
       Binds: binds.length === 0 ? null : binds,
-      NetworkMode: network === '' ? 'default' : network,
+      ...net.HostConfig,
       RestartPolicy: restart,
       AutoRemove: autoRemove,
       ...(p.bool('init') ? { Init: true } : {}),
@@ -185,6 +181,7 @@ export function buildCreateRequest(p: ParsedArgs, target: CreateTarget, host: Ho
         ? { SecurityOpt: p.list('security-opt').map((o) => readSecurityOpt(o, host)) }
         : {}),
     },
+    NetworkingConfig: net.NetworkingConfig,
   };
   const name = p.string('name');
   return { body, name: name === '' ? undefined : name };

@@ -82,8 +82,35 @@ describe('daemon configuration', () => {
       debug: false,
       logLevel: 'info',
       runtime: 'crun',
+      network: { bridge: 'berth0', prefix: 'berth' },
       defaultUlimits: [],
     });
+  });
+
+  it('reads the network settings from daemon.json and flags', async () => {
+    const file = JSON.stringify({
+      bridge: 'br9',
+      bip: '10.9.0.1/24',
+      'default-address-pools': [{ base: '10.10.0.0/16', size: 24 }],
+      'net-prefix': 'b2',
+    });
+    const c = await loadDaemonConfig({ configFile: '/x.json' }, files({ '/x.json': file }));
+    assert.deepEqual(c.network, {
+      bridge: 'br9',
+      bip: '10.9.0.1/24',
+      pools: [{ base: '10.10.0.0/16', size: 24 }],
+      prefix: 'b2',
+    });
+    const p = parseDaemonArgs(['--bridge', 'x0', '--default-address-pool', 'base=10.11.0.0/16,size=20']);
+    assert.equal(p.kind, 'run');
+    if (p.kind === 'run') {
+      assert.equal(p.flags.bridge, 'x0');
+      assert.deepEqual(p.flags.pools, [{ base: '10.11.0.0/16', size: 20 }]);
+    }
+    await assert.rejects(
+      loadDaemonConfig({ configFile: '/y.json' }, files({ '/y.json': '{"default-address-pools": [1]}' })),
+      /default-address-pools/,
+    );
   });
 
   it('reads daemon.json with Docker key names; flags override it', async () => {
@@ -104,6 +131,7 @@ describe('daemon configuration', () => {
       debug: false,
       logLevel: 'warn',
       runtime: 'runc',
+      network: { bridge: 'berth0', prefix: 'berth' },
       defaultUlimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
     });
     const overridden = await loadDaemonConfig(

@@ -25,8 +25,22 @@ export interface DaemonConfig {
   logLevel: LogLevel;
   /** OCI runtime to run containers with: a name on PATH (crun, runc) or a path. */
   runtime: string;
+  /** Networking: the default bridge, its address, pools for new networks, and the host-object prefix. */
+  network: NetworkConfig;
   /** daemon.json `default-ulimits`: every container's limits unless it sets its own of that name. */
   defaultUlimits: { Name: string; Soft: number; Hard: number }[];
+}
+
+/** Daemon-wide network settings (Docker's `bridge`, `bip`, `default-address-pools`, and berth's `net-prefix`). */
+export interface NetworkConfig {
+  /** Linux name of the default bridge. */
+  bridge: string;
+  /** The default bridge's gateway address and prefix (`172.17.0.1/16`); unset: the first free pool subnet. */
+  bip?: string;
+  /** Pools user networks' subnets are carved from; unset: Docker's defaults. */
+  pools?: { base: string; size: number }[];
+  /** Prefix of the nft table, user bridges and veths this daemon owns (1-8 of [a-z0-9]). */
+  prefix: string;
 }
 
 export const DEFAULT_HOST = 'unix:///run/berth/berth.sock';
@@ -36,6 +50,8 @@ export const DEFAULTS = {
   configFile: '/etc/berth/daemon.json',
   runtime: 'crun',
   logLevel: 'info' as LogLevel,
+  bridge: 'berth0',
+  netPrefix: 'berth',
 };
 
 /** Flags as given on the command line; absent ones are undefined. */
@@ -47,6 +63,10 @@ export interface DaemonFlags {
   debug?: boolean;
   logLevel?: string;
   runtime?: string;
+  bridge?: string;
+  bip?: string;
+  pools?: { base: string; size: number }[];
+  netPrefix?: string;
 }
 
 export type ParsedArgs = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; flags: DaemonFlags };
@@ -65,6 +85,11 @@ Options:
   -l, --log-level string     Set the logging level ("${LOG_LEVELS.join('"|"')}") (default "info")
       --runtime string       OCI runtime for containers: crun or runc, or a path (default "${DEFAULTS.runtime}")
   -v, --version              Print version information and quit
+  -b, --bridge string        Linux name of the default bridge (default "${DEFAULTS.bridge}")
+      --bip string           The default bridge's address and prefix, e.g. 172.17.0.1/16
+      --default-address-pool base=CIDR,size=N
+                             Where user networks' subnets come from (repeatable)
+      --net-prefix string    berth: prefix of the nft table, bridges and veths of this daemon (default "${DEFAULTS.netPrefix}")
 `;
 
 /** Parses berthd's argv (without node and script). Throws 'invalid-argument' for bad flags. */
@@ -85,6 +110,10 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
         'log-level': { type: 'string', short: 'l' },
         runtime: { type: 'string' },
         'default-runtime': { type: 'string' },
+        bridge: { type: 'string', short: 'b' },
+        bip: { type: 'string' },
+        'default-address-pool': { type: 'string', multiple: true },
+        'net-prefix': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -115,7 +144,26 @@ export function parseDaemonArgs(argv: string[]): ParsedArgs {
   if (logLevel !== undefined) flags.logLevel = logLevel;
   const runtime = str('runtime') ?? str('default-runtime');
   if (runtime !== undefined) flags.runtime = runtime;
+  const bridge = str('bridge');
+  if (bridge !== undefined) flags.bridge = bridge;
+  const bip = str('bip');
+  if (bip !== undefined) flags.bip = bip;
+  const netPrefix = str('net-prefix');
+  if (netPrefix !== undefined) flags.netPrefix = netPrefix;
+  if (Array.isArray(values['default-address-pool'])) {
+    flags.pools = (values['default-address-pool'] as string[]).map(parsePoolFlag);
+  }
   return { kind: 'run', flags };
+}
+
+/** `base=10.10.0.0/16,size=24` */
+function parsePoolFlag(v: string): { base: string; size: number } {
+  const kv = Object.fromEntries(v.split(',').map((p) => p.split('=') as [string, string]));
+  const size = Number(kv.size);
+  if (!kv.base || !Number.isInteger(size)) {
+    throw invalidArgument(`invalid --default-address-pool "${v}": want base=CIDR,size=N`);
+  }
+  return { base: kv.base, size };
 }
 
 /** daemon.json keys berthd understands (Docker's names). */
@@ -126,6 +174,10 @@ const fileKeys = [
   'debug',
   'log-level',
   'default-runtime',
+  'bridge',
+  'bip',
+  'default-address-pools',
+  'net-prefix',
   'default-ulimits',
 ] as const;
 
@@ -137,6 +189,10 @@ export interface DaemonFileConfig {
   debug?: boolean;
   logLevel?: string;
   runtime?: string;
+  bridge?: string;
+  bip?: string;
+  pools?: { base: string; size: number }[];
+  netPrefix?: string;
   defaultUlimits?: { Name: string; Soft: number; Hard: number }[];
 }
 
@@ -186,6 +242,28 @@ export function parseConfigFile(text: string, file: string): DaemonFileConfig {
   if (logLevel !== undefined) out.logLevel = logLevel;
   const runtime = strOf('default-runtime');
   if (runtime !== undefined) out.runtime = runtime;
+  const bridge = strOf('bridge');
+  if (bridge !== undefined) out.bridge = bridge;
+  const bip = strOf('bip');
+  if (bip !== undefined) out.bip = bip;
+  const netPrefix = strOf('net-prefix');
+  if (netPrefix !== undefined) out.netPrefix = netPrefix;
+  if (obj['default-address-pools'] !== undefined) {
+    const pools = obj['default-address-pools'];
+    if (
+      !Array.isArray(pools) ||
+      !pools.every(
+        (p) =>
+          typeof p === 'object' &&
+          p !== null &&
+          typeof (p as { base?: unknown }).base === 'string' &&
+          Number.isInteger((p as { size?: unknown }).size),
+      )
+    ) {
+      bad('default-address-pools', 'an array of {"base": "CIDR", "size": N}');
+    }
+    out.pools = (pools as { base: string; size: number }[]).map((p) => ({ base: p.base, size: p.size }));
+  }
   if (obj['default-ulimits'] !== undefined) out.defaultUlimits = parseDefaultUlimits(obj['default-ulimits'], bad);
   return out;
 }
@@ -263,6 +341,12 @@ export async function loadDaemonConfig(flags: DaemonFlags, opts: LoadConfigOptio
     debug,
     logLevel: debug ? 'debug' : level,
     runtime: flags.runtime ?? file.runtime ?? DEFAULTS.runtime,
+    network: {
+      bridge: flags.bridge ?? file.bridge ?? DEFAULTS.bridge,
+      prefix: flags.netPrefix ?? file.netPrefix ?? DEFAULTS.netPrefix,
+      ...((flags.bip ?? file.bip) ? { bip: flags.bip ?? file.bip } : {}),
+      ...((flags.pools ?? file.pools) ? { pools: flags.pools ?? file.pools } : {}),
+    },
     defaultUlimits: file.defaultUlimits ?? [],
   };
 }

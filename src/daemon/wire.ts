@@ -35,6 +35,8 @@ import { boundingCaps } from '../host/caps.ts';
 import { hardLimits } from '../host/rlimits.ts';
 import { ALL_CAPS } from '../core/containers/spec.ts';
 import { which } from '../host/exec.ts';
+import { DEFAULT_POOLS, NetworkService } from '../core/network/service.ts';
+import { createNetworksApi } from '../engine/local/networks.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Digest } from '../lib/digest.ts';
 import type { DaemonConfig } from './config.ts';
@@ -126,6 +128,15 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
   });
   validateUlimits(config.defaultUlimits, hardLimits());
   const runtime = new TaskRuntime({ execRoot: config.execRoot, runtime: config.runtime });
+  const network = new NetworkService({
+    db,
+    prefix: config.network.prefix,
+    defaultBridge: config.network.bridge,
+    ...(config.network.bip ? { bip: config.network.bip } : {}),
+    pools: config.network.pools ?? DEFAULT_POOLS,
+    log: (level, msg, fields) => log[level](msg, fields),
+  });
+  await network.init();
   const containers = new ContainerService({
     dataRoot: root,
     store,
@@ -134,6 +145,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     cgroups,
     defaultUlimits: config.defaultUlimits,
     initPath: findInit(),
+    network,
     seccomp,
     hostCaps: boundingCaps(ALL_CAPS),
     hostLimits: hardLimits(),
@@ -156,6 +168,15 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     log: (level, msg, fields) => log[level](msg, fields),
   });
   await containers.recover();
+  await network.reconcile({
+    known: new Set(store.all().map((r) => r.id)),
+    running: new Set(
+      store
+        .all()
+        .filter((r) => ['running', 'paused', 'restarting'].includes(r.state.status))
+        .map((r) => r.id),
+    ),
+  });
   const debris = await volumes.check({ repair: false });
   if (debris.length > 0) {
     log.warn(
@@ -196,6 +217,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
       containers: store,
       imageCount: async () => (await imagesApi.list()).length,
       debug: config.debug,
+      warnings: () => network.warnings(),
       events,
       diskUsage: () =>
         diskUsage({
@@ -217,6 +239,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     containers,
     exec: containers.execApi(),
     images: imagesApi,
+    networks: createNetworksApi({ network, containers, containerName: (id) => store.find(id)?.name ?? '' }),
     build: buildApi,
     volumes: createVolumesApi(volumeDeps),
   };
@@ -224,6 +247,7 @@ export async function wire(config: DaemonConfig, log: Logger): Promise<Wired> {
     engine,
     async close() {
       containers.close();
+      network.close();
       db.close();
     },
   };

@@ -21,6 +21,7 @@ import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
+  ContainerPortsRequest,
   ContainerStats,
   ContainerSummary,
   DiskUsage,
@@ -40,6 +41,12 @@ import type {
   ImageSummary,
   IoSession,
   LogsOptions,
+  NetworkConnectRequest,
+  NetworkCreateRequest,
+  NetworkCreateResponse,
+  NetworkDisconnectRequest,
+  NetworkInspect,
+  NetworkPruneResponse,
   OutputStream,
   PathStat,
   PruneReport,
@@ -139,6 +146,29 @@ export interface ContainersApi {
   export(id: string): Promise<AsyncIterable<Uint8Array>>;
   /** Removes stopped containers (filters: until, label, label!). */
   prune(opts?: { filters?: Filters }): Promise<PruneReport>;
+  /**
+   * berth extension: publishes more ports of a running container or stops
+   * publishing some, without a restart; answers the container's port map.
+   */
+  ports(id: string, body: ContainerPortsRequest): Promise<ContainerInspect['NetworkSettings']['Ports']>;
+}
+
+/**
+ * Networks: bridge networks and the predefined `bridge`, `host` and `none`.
+ * `id` arguments accept a full ID, a unique ID prefix or a name.
+ */
+export interface NetworksApi {
+  list(opts?: { filters?: Filters }): Promise<NetworkInspect[]>;
+  inspect(id: string): Promise<NetworkInspect>;
+  /** 'already-exists' for a taken name; 'forbidden' for a subnet overlapping another. */
+  create(body: NetworkCreateRequest): Promise<NetworkCreateResponse>;
+  /** 'forbidden' for predefined networks; 'conflict' while a container is connected. */
+  remove(id: string): Promise<void>;
+  /** Removes user networks no container is connected to. */
+  prune(opts?: { filters?: Filters }): Promise<NetworkPruneResponse>;
+  /** Connects a container (running or not) to a network. */
+  connect(id: string, body: NetworkConnectRequest): Promise<void>;
+  disconnect(id: string, body: NetworkDisconnectRequest): Promise<void>;
 }
 
 /** Exec sessions: extra processes in a running container. */
@@ -203,6 +233,7 @@ export interface Engine {
   readonly containers: ContainersApi;
   readonly exec: ExecApi;
   readonly images: ImagesApi;
+  readonly networks: NetworksApi;
   readonly build: BuildApi;
   readonly volumes: VolumesApi;
 }

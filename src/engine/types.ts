@@ -113,6 +113,12 @@ export interface HostConfig extends Resources {
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   ShmSize?: number;
   LogConfig?: { Type?: string; Config?: Record<string, string> };
+  /** `-p`: "80/tcp" → host bindings (HostPort "" or "0" for a free port, or a range "8000-8010"). */
+  PortBindings?: PortMap | null;
+  /** `-P`: publish every exposed port on a free host port. */
+  PublishAllPorts?: boolean;
+  /** Legacy `--link container[:alias]`. */
+  Links?: string[] | null;
   /** Extra groups for the process: names (looked up in the image's /etc/group) or numeric IDs. */
   GroupAdd?: string[] | null;
   /** Namespaced sysctls (`--sysctl`); others are refused. */
@@ -263,8 +269,112 @@ export interface StatsOptions {
   signal?: AbortSignal;
 }
 
+export interface PortBinding {
+  HostIp?: string;
+  HostPort?: string;
+}
+
+/** "80/tcp" → bindings. */
+export type PortMap = Record<string, PortBinding[] | null>;
+
+/** A container's settings on one network (create, connect, and inspect). */
+export interface EndpointSettings {
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+  Links?: string[] | null;
+  Aliases?: string[] | null;
+  MacAddress?: string;
+  DriverOpts?: Record<string, string> | null;
+  NetworkID?: string;
+  EndpointID?: string;
+  Gateway?: string;
+  IPAddress?: string;
+  IPPrefixLen?: number;
+  IPv6Gateway?: string;
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  DNSNames?: string[] | null;
+}
+
 export interface NetworkingConfig {
-  EndpointsConfig?: Record<string, unknown> | null;
+  EndpointsConfig?: Record<string, EndpointSettings> | null;
+}
+
+/** GET /networks/{id} and the rows of GET /networks. */
+export interface NetworkInspect {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: 'local';
+  Driver: string;
+  EnableIPv4: boolean;
+  EnableIPv6: boolean;
+  IPAM: { Driver: string; Options: Record<string, string> | null; Config: IpamConfig[] };
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigFrom: { Network: string };
+  ConfigOnly: boolean;
+  Containers: Record<
+    string,
+    { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }
+  >;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}
+
+export interface IpamConfig {
+  Subnet?: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
+
+/** Body of POST /networks/create. */
+export interface NetworkCreateRequest {
+  Name: string;
+  CheckDuplicate?: boolean;
+  Driver?: string;
+  Scope?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  EnableIPv4?: boolean;
+  EnableIPv6?: boolean;
+  IPAM?: { Driver?: string; Config?: IpamConfig[] | null; Options?: Record<string, string> | null } | null;
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+export interface NetworkCreateResponse {
+  Id: string;
+  Warning: string;
+}
+
+/** Body of POST /networks/{id}/connect. */
+export interface NetworkConnectRequest {
+  Container: string;
+  EndpointConfig?: EndpointSettings | null;
+}
+
+/** Body of POST /networks/{id}/disconnect. */
+export interface NetworkDisconnectRequest {
+  Container: string;
+  Force?: boolean;
+}
+
+export interface NetworkPruneResponse {
+  NetworksDeleted: string[];
+}
+
+/**
+ * berth extension, body of POST /containers/{id}/ports: publish more ports
+ * of a running container, or stop publishing some, without a restart.
+ * Entries use `-p` syntax (`8081:80`, `127.0.0.1:8082:80/udp`) to add and
+ * `hostPort[/proto]` or `ip:hostPort[/proto]` to remove.
+ */
+export interface ContainerPortsRequest {
+  Add?: string[] | null;
+  Remove?: string[] | null;
 }
 
 /** Body of POST /containers/create. */
@@ -371,16 +481,20 @@ export interface ContainerInspect {
   GraphDriver: { Name: string; Data: Record<string, string> };
   Mounts: MountPoint[];
   Config: ContainerConfig;
-  NetworkSettings: {
-    Bridge: string;
-    SandboxID: string;
-    SandboxKey: string;
-    Ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
-    IPAddress: string;
-    Gateway: string;
-    MacAddress: string;
-    Networks: Record<string, unknown>;
-  };
+  NetworkSettings: NetworkSettings;
+}
+
+/** A container's NetworkSettings in inspect. */
+export interface NetworkSettings {
+  Bridge: string;
+  SandboxID: string;
+  SandboxKey: string;
+  Ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
+  IPAddress: string;
+  IPPrefixLen: number;
+  Gateway: string;
+  MacAddress: string;
+  Networks: Record<string, EndpointSettings>;
 }
 
 export interface ContainerListOptions {

@@ -93,7 +93,7 @@ test('docker stats --no-stream, top, update, pause and unpause on a live contain
   assert.match(
     stats,
     new RegExp(
-      `^${id.slice(0, 12)}\\s+live\\s+\\d+\\.\\d\\d%\\s+[\\d.]+[KM]?i?B / 64MiB\\s+[\\d.]+%\\s+0B / 0B\\s+\\S+ / \\S+\\s+1$`,
+      `^${id.slice(0, 12)}\\s+live\\s+\\d+\\.\\d\\d%\\s+[\\d.]+[KM]?i?B / 64MiB\\s+[\\d.]+%\\s+\\S+ / \\S+\\s+\\S+ / \\S+\\s+1$`,
       'm',
     ),
   );

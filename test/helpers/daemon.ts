@@ -4,7 +4,8 @@
  * cleaned up afterwards (containers removed, mounts undone, files deleted).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 
@@ -24,6 +25,8 @@ export interface TestDaemon {
   host: string;
   dataRoot: string;
   execRoot: string;
+  /** This daemon's host-global network names: the nft table and link prefix, the default bridge and its subnet. */
+  net: TestNet;
   /** Runs the berth CLI against this daemon. */
   berth(args: string[], opts?: { input?: string; timeoutMs?: number }): RunResult;
   /** Runs the real docker CLI against this daemon. */
@@ -41,6 +44,80 @@ export interface TestDaemon {
   /** Removes every container, stops berthd, undoes mounts, deletes the temp dir. */
   cleanup(): Promise<void>;
   log(): string;
+}
+
+/** Host-global network names of one test daemon. */
+export interface TestNet {
+  /** nft table name and prefix of the daemon's veths and user bridges. */
+  prefix: string;
+  bridge: string;
+  /** The default bridge's gateway/prefix. */
+  bip: string;
+  /** Pool for user networks (a /20 carved into /24s). */
+  pool: string;
+}
+
+function routeCidrs(): [number, number][] {
+  const r = spawnSync('ip', ['-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8' });
+  return (r.stdout ?? '')
+    .split('\n')
+    .map((l) => /^(?:\w+ )?(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => {
+      const base = (m[1] ?? '').split('.').reduce((a, b) => a * 256 + Number(b), 0);
+      const bits = Number(m[2] ?? 32);
+      return [base, base + 2 ** (32 - bits) - 1];
+    });
+}
+
+function freeRange(make: () => [string, number, number]): string {
+  const taken = routeCidrs();
+  for (let i = 0; i < 100; i++) {
+    const [text, lo, hi] = make();
+    if (!taken.some(([a, b]) => a <= hi && lo <= b)) return text;
+  }
+  throw new Error('no free test subnet');
+}
+
+/**
+ * Unique names for a test daemon: tests run in parallel with other helpers'
+ * daemons on the same host, so the table, links and subnets must never meet.
+ * Subnets are random in 10.200.0.0/16 (default bridges, /24) and
+ * 10.208.0.0/12 (user networks, /20 each), skipping any the host routes.
+ */
+export function testNet(): TestNet {
+  const prefix = `t${randomBytes(3).toString('hex')}`;
+  const ip = (a: number, b: number, c: number, d: number) => ((a * 256 + b) * 256 + c) * 256 + d;
+  const bip = freeRange(() => {
+    const x = randomInt(256);
+    return [`10.200.${x}.1/24`, ip(10, 200, x, 0), ip(10, 200, x, 255)];
+  });
+  const pool = freeRange(() => {
+    const r = randomInt(256);
+    const b = 208 + Math.floor(r / 16);
+    const c = (r % 16) * 16;
+    return [`10.${b}.${c}.0/20`, ip(10, b, c, 0), ip(10, b, c + 15, 255)];
+  });
+  return { prefix, bridge: `${prefix}br0`, bip, pool };
+}
+
+/** A /24 in 10.199.0.0/16 that no host route covers now, for tests that pick a subnet themselves. */
+export function freeSubnet(): { subnet: string; base: string } {
+  const ip = (c: number) => ((10 * 256 + 199) * 256 + c) * 256;
+  let third = 0;
+  const subnet = freeRange(() => {
+    third = randomInt(256);
+    return [`10.199.${third}.0/24`, ip(third), ip(third) + 255];
+  });
+  return { subnet, base: `10.199.${third}` };
+}
+
+/** Removes a test daemon's links and nft table (berthd leaves them for its containers). */
+export function removeTestNet(net: TestNet): void {
+  for (const link of readdirSync('/sys/class/net')) {
+    if (link.startsWith(net.prefix)) spawnSync('ip', ['link', 'del', link]);
+  }
+  spawnSync('nft', ['delete', 'table', 'ip', net.prefix]);
 }
 
 function runSync(file: string, args: string[], env: NodeJS.ProcessEnv, input?: string, timeoutMs = 60_000): RunResult {
@@ -62,6 +139,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
   const dataRoot = opts.dataRoot ?? join(dir, 'data');
   const execRoot = join(dir, 'run');
   const logFile = join(dir, 'berthd.log');
+  const net = testNet();
   let child: ChildProcess | undefined;
 
   const launch = async (o: DaemonOptions = {}) => {
@@ -78,6 +156,14 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
         execRoot,
         '--config-file',
         join(dir, 'none.json'),
+        '--net-prefix',
+        net.prefix,
+        '--bridge',
+        net.bridge,
+        '--bip',
+        net.bip,
+        '--default-address-pool',
+        `base=${net.pool},size=24`,
       ],
       { stdio: ['ignore', out, out], detached: true, env: { ...process.env, ...o.env } },
     );
@@ -131,6 +217,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
     host: `unix://${socket}`,
     dataRoot,
     execRoot,
+    net,
     berth: (args, o = {}) => runSync(BERTH, args, env, o.input, o.timeoutMs),
     docker: (args, o = {}) =>
       runSync('docker', args, { ...env, DOCKER_CONFIG: join(dir, 'docker-config') }, o.input, o.timeoutMs),
@@ -186,6 +273,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<TestDaemon>
         .filter((m) => m.startsWith(dir))
         .sort((a, b) => b.length - a.length);
       for (const m of mounts) spawnSync('umount', ['-l', m]);
+      removeTestNet(net);
       rmSync(dir, { recursive: true, force: true });
     },
     log: () => readFileSync(logFile, 'utf8'),

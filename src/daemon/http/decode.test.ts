@@ -104,7 +104,7 @@ describe('body schemas', () => {
       Entrypoint: null,
       Env: ['A=1'],
       Labels: { a: 'b' },
-      HostConfig: { Binds: null, PidsLimit: null, Memory: 0, Init: null },
+      HostConfig: { Binds: null, PidsLimit: null, Memory: 0, PortBindings: {}, Init: null },
     });
   });
 

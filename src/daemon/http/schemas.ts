@@ -114,6 +114,9 @@ const hostConfig = obj({
   Ulimits: nullable(arr(obj({ Name: required(str), Soft: required(int), Hard: required(int) }))),
   ShmSize: int,
   LogConfig: obj({ Type: str, Config: map(str) }),
+  PortBindings: nullable(map(nullable(arr(obj({ HostIp: str, HostPort: str }))))),
+  PublishAllPorts: bool,
+  Links: nullable(arr(str)),
   GroupAdd: nullable(arr(str)),
   Sysctls: nullable(map(str)),
   OomScoreAdj: int,
@@ -128,6 +131,64 @@ const hostConfig = obj({
   UsernsMode: str,
 });
 
+const endpointSettings = obj({
+  IPAMConfig: nullable(obj({ IPv4Address: str, IPv6Address: str, LinkLocalIPs: nullable(arr(str)) })),
+  Links: nullable(arr(str)),
+  Aliases: nullable(arr(str)),
+  MacAddress: str,
+  DriverOpts: nullable(map(str)),
+  NetworkID: str,
+  EndpointID: str,
+  Gateway: str,
+  IPAddress: str,
+  IPPrefixLen: int,
+  IPv6Gateway: str,
+  GlobalIPv6Address: str,
+  GlobalIPv6PrefixLen: int,
+  DNSNames: nullable(arr(str)),
+});
+
+/** Body of POST /networks/create. */
+export const networkCreateSchema: Schema = obj({
+  Name: required(str),
+  CheckDuplicate: bool,
+  Driver: str,
+  Scope: str,
+  Internal: bool,
+  Attachable: bool,
+  Ingress: bool,
+  ConfigOnly: bool,
+  EnableIPv4: bool,
+  EnableIPv6: bool,
+  IPAM: nullable(
+    obj({
+      Driver: str,
+      Config: nullable(arr(obj({ Subnet: str, IPRange: str, Gateway: str, AuxiliaryAddresses: nullable(map(str)) }))),
+      Options: nullable(map(str)),
+    }),
+  ),
+  Options: nullable(map(str)),
+  Labels: nullable(map(str)),
+});
+
+/** Body of POST /networks/{id}/connect. */
+export const networkConnectSchema: Schema = obj({
+  Container: required(str),
+  EndpointConfig: nullable(endpointSettings),
+});
+
+/** Body of POST /networks/{id}/disconnect. */
+export const networkDisconnectSchema: Schema = obj({
+  Container: required(str),
+  Force: bool,
+});
+
+/** Body of POST /containers/{id}/ports (berth extension). */
+export const containerPortsSchema: Schema = obj({
+  Add: nullable(arr(str)),
+  Remove: nullable(arr(str)),
+});
+
 /** Body of POST /containers/{id}/update. */
 export const containerUpdateSchema: Schema = obj({ ...resourceFields, RestartPolicy: restartPolicy });
 /** Body of POST /commit: container config fields for the new image. */
@@ -137,7 +198,8 @@ export const commitConfigSchema: Schema = nullable(obj(containerConfigFields));
 export const containerCreateSchema: Schema = obj({
   ...containerConfigFields,
   HostConfig: hostConfig,
-  NetworkingConfig: obj({ EndpointsConfig: nullable(map(any)) }),
+  MacAddress: str,
+  NetworkingConfig: obj({ EndpointsConfig: nullable(map(endpointSettings)) }),
 });
 
 const consoleSize = nullable(arr({ type: 'integer', min: 0 }, 2));

@@ -17,6 +17,7 @@ import type {
   ImageInspect,
   ImageSummary,
   IoSession,
+  NetworkInspect,
   OutputChunk,
   SystemInfo,
   VersionInfo,
@@ -170,6 +171,27 @@ function fakeImage(name: string): ImageInspect {
   };
 }
 
+function fakeNetwork(name: string, id: string): NetworkInspect {
+  return {
+    Name: name,
+    Id: id,
+    Created: '2026-01-01T00:00:00Z',
+    Scope: 'local',
+    Driver: 'bridge',
+    EnableIPv4: true,
+    EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: null, Config: [] },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
+    Containers: {},
+    Options: {},
+    Labels: {},
+  };
+}
+
 export function createFakeEngine(): FakeEngine {
   const calls: unknown[][] = [];
   const sessions: FakeSession[] = [];
@@ -183,6 +205,11 @@ export function createFakeEngine(): FakeEngine {
     const key = idOrName.replace(/^\//, '');
     for (const c of containers.values()) if (c.id === key || c.name === key || c.id.startsWith(key)) return c;
     throw notFound(`No such container: ${idOrName}`);
+  };
+  const networks = new Map<string, NetworkInspect>([['f'.repeat(64), fakeNetwork('bridge', 'f'.repeat(64))]]);
+  const findNetwork = (ref: string): NetworkInspect => {
+    for (const n of networks.values()) if (n.Id === ref || n.Name === ref || n.Id.startsWith(ref)) return n;
+    throw notFound(`network ${ref} not found`);
   };
   const findImage = (name: string): ImageInspect => {
     const img = images.get(name) ?? images.get(`${name}:latest`);
@@ -245,6 +272,7 @@ export function createFakeEngine(): FakeEngine {
       SandboxKey: '',
       Ports: {},
       IPAddress: '',
+      IPPrefixLen: 0,
       Gateway: '',
       MacAddress: '',
       Networks: {},
@@ -503,6 +531,11 @@ export function createFakeEngine(): FakeEngine {
         rec('containers.resize', id, opts);
         find(id);
       },
+      async ports(id, body) {
+        rec('containers.ports', id, body);
+        find(id);
+        return {};
+      },
       async update(id, body) {
         rec('containers.update', id, body);
         find(id);
@@ -645,6 +678,43 @@ export function createFakeEngine(): FakeEngine {
         const img = fakeImage(tag);
         images.set(tag, img);
         return img;
+      },
+    },
+    networks: {
+      async list(opts) {
+        rec('networks.list', opts);
+        return [...networks.values()];
+      },
+      async inspect(id) {
+        rec('networks.inspect', id);
+        return findNetwork(id);
+      },
+      async create(body) {
+        rec('networks.create', body);
+        if ([...networks.values()].some((n) => n.Name === body.Name)) {
+          throw new BerthError('already-exists', `network with name ${body.Name} already exists`);
+        }
+        const n = fakeNetwork(body.Name, `${(networks.size + 1).toString(16).padStart(2, '0')}${'a'.repeat(62)}`);
+        networks.set(n.Id, n);
+        return { Id: n.Id, Warning: '' };
+      },
+      async remove(id) {
+        rec('networks.remove', id);
+        networks.delete(findNetwork(id).Id);
+      },
+      async prune(opts) {
+        rec('networks.prune', opts);
+        return { NetworksDeleted: [] };
+      },
+      async connect(id, body) {
+        rec('networks.connect', id, body);
+        findNetwork(id);
+        find(body.Container);
+      },
+      async disconnect(id, body) {
+        rec('networks.disconnect', id, body);
+        findNetwork(id);
+        find(body.Container);
       },
     },
     build: {

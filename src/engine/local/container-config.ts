@@ -4,7 +4,7 @@
  * the exit code of a start that failed.
  */
 import type { ContainerConfig, ContainerCreateRequest, HealthConfig } from '../types.ts';
-import { BerthError, invalidArgument } from '../../lib/errors.ts';
+import { invalidArgument } from '../../lib/errors.ts';
 import { RLIMIT_ROWS } from '../../host/rlimits.ts';
 import { parseBytes } from '../../lib/size.ts';
 import type { SeccompProfile } from '../../core/containers/seccomp.ts';
@@ -18,12 +18,15 @@ export function exitCodeForStartError(message: string): number {
   return 128;
 }
 
+/**
+ * The network mode as stored: `bridge` for Docker's defaults, `none`, `host`,
+ * `container:<ref>`, or the name or ID of a network (checked when attached).
+ */
 export function normalizeNetworkMode(mode: string | undefined): string {
   const m = mode ?? '';
-  // Until bridge networking exists, the default network is a private namespace with loopback only.
-  if (m === '' || m === 'default' || m === 'bridge' || m === 'none') return 'none';
-  if (m === 'host') return 'host';
-  throw new BerthError('not-implemented', `network mode "${m}" is not supported yet (use none or host)`);
+  if (m === '' || m === 'default') return 'bridge';
+  if (m === 'container:') throw invalidArgument('invalid network mode "container:": a container is needed');
+  return m;
 }
 
 /**

@@ -23,6 +23,7 @@ import type {
   ContainerCreateResponse,
   ContainerInspect,
   ContainerListOptions,
+  ContainerPortsRequest,
   ContainerStats,
   ContainerSummary,
   ContainerTop,
@@ -35,6 +36,8 @@ import type {
   HostConfig,
   IoSession,
   LogsOptions,
+  NetworkConnectRequest,
+  NetworkSettings,
   OutputChunk,
   OutputStream,
   PathStat,
@@ -110,6 +113,23 @@ import type { SpecMount } from '../../core/containers/mounts.ts';
 import { ANONYMOUS_LABEL, type VolumeService } from '../../core/volumes/service.ts';
 import { clearQuota, setDirQuota } from '../../host/quota.ts';
 import { parseBytes } from '../../lib/size.ts';
+import type { ContainerNetworking, NetworkService } from '../../core/network/service.ts';
+import {
+  bandwidthLabels,
+  containerModeTarget,
+  endpointSettings,
+  ownHostsLines,
+  parsePublishSpec,
+  parseUnpublishSpec,
+  portMap,
+  portRequests,
+  requestedEndpoints,
+  resolvBase,
+  summaryPorts,
+  usesBridges,
+  validatePorts,
+} from './container-network.ts';
+import { readFile } from 'node:fs/promises';
 import { closedConnection, deferredConnection, sessionFrom } from './stdio-sessions.ts';
 import {
   effectiveHealthcheck,
@@ -176,6 +196,8 @@ export interface ContainerServiceOptions {
   events?: EventSink;
   /** Path of an init binary for `--init` (catatonit or tini). */
   initPath?: string;
+  /** Networks, endpoints and published ports. */
+  network: NetworkService;
   log?: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -482,8 +504,17 @@ export class ContainerService implements ContainersApi {
     const name = opts.name ? validateName(opts.name) : store.generateName();
     if (!body.Image) throw invalidArgument('No image specified (Config.Image is empty)');
     const hostConfig = { ...(body.HostConfig ?? {}) };
-    const networkMode = normalizeNetworkMode(hostConfig.NetworkMode);
+    let networkMode = normalizeNetworkMode(hostConfig.NetworkMode);
+    const target = containerModeTarget(networkMode);
+    if (target !== undefined) networkMode = `container:${store.get(target).id}`;
     hostConfig.NetworkMode = networkMode;
+    const endpoints = requestedEndpoints(networkMode, body);
+    const links = (hostConfig.Links ?? []).map((l) => {
+      const [ref = '', alias] = l.split(':');
+      const t = store.get(ref);
+      return `/${t.name}:/${name}/${alias || t.name}`;
+    });
+    if (links.length > 0) hostConfig.Links = links;
     validateUlimits(hostConfig.Ulimits ?? [], this.#o.hostLimits ?? {});
     parseSecurityOpts(hostConfig.SecurityOpt ?? []);
     if (
@@ -496,6 +527,8 @@ export class ContainerService implements ContainersApi {
     const warnings = this.#checkProcessOptions(hostConfig, body);
     const image = await this.#o.images.resolve(body.Image);
     const config = mergeConfig(image.config, body);
+    const portWarnings = validatePorts(config, hostConfig, networkMode);
+    bandwidthLabels(config.Labels ?? {});
     const plan = planMounts(hostConfig, config, {
       mountsOf: (ref) => {
         const other = store.find(ref);
@@ -560,6 +593,8 @@ export class ContainerService implements ContainersApi {
       }
       store.insert(rec);
       undo.push(async () => store.delete(id));
+      await this.#o.network.attach({ id, name }, endpoints);
+      undo.push(() => this.#o.network.detach(id));
     } catch (err) {
       unpin();
       for (const u of undo.reverse()) await u().catch(() => {});
@@ -568,7 +603,7 @@ export class ContainerService implements ContainersApi {
     unpin();
     this.#event('create', rec);
     this.#log('info', 'container created', { id, name });
-    return { Id: id, Warnings: [...warnings, ...plan.warnings] };
+    return { Id: id, Warnings: [...warnings, ...portWarnings, ...plan.warnings] };
   }
 
   /**
@@ -627,7 +662,14 @@ export class ContainerService implements ContainersApi {
     const window = createdWindow(filters, (ref) => this.#o.store.get(ref));
     recs = recs.filter((r) => matchesFilters(r, filters) && window(r));
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
-    const rows = recs.map((r) => summarize(r, this.#volumesRoot()));
+    const rows = recs.map((r): ContainerSummary => {
+      const running = isRunning(r.state.status);
+      return {
+        ...summarize(r, this.#volumesRoot()),
+        Ports: summaryPorts(r.config, this.#o.network.portsOf(r.id), running),
+        NetworkSettings: { Networks: this.#networkSettings(r).Networks },
+      };
+    });
     if (opts.size) {
       for (const row of rows) row.SizeRw = (await this.#o.rootfs.usage(row.Id).catch(() => ({ size: 0 }))).size;
     }
@@ -673,17 +715,102 @@ export class ContainerService implements ContainersApi {
       GraphDriver: { Name: 'overlay2', Data: { MergedDir: join(dir, 'rootfs') } },
       Mounts: mountPoints(rec, this.#volumesRoot()),
       Config: rec.config,
-      NetworkSettings: {
-        Bridge: '',
-        SandboxID: '',
-        SandboxKey: '',
-        Ports: {},
-        IPAddress: '',
-        Gateway: '',
-        MacAddress: '',
-        Networks: { [rec.hostConfig.NetworkMode ?? 'none']: {} },
-      },
+      NetworkSettings: this.#networkSettings(rec),
     };
+  }
+
+  #networkSettings(rec: ContainerRecord): NetworkSettings {
+    const net = this.#o.network;
+    const running = isRunning(rec.state.status);
+    const networks: NetworkSettings['Networks'] = {};
+    const mode = rec.hostConfig.NetworkMode ?? 'bridge';
+    if (mode === 'host' || mode === 'none') {
+      const n = net.list().find((x) => x.name === mode);
+      if (n) networks[mode] = endpointSettings(n, undefined, rec.id);
+    }
+    for (const e of net.endpointsOf(rec.id)) {
+      const n = net.list().find((x) => x.id === e.networkId);
+      if (n) networks[n.name] = endpointSettings(n, e, rec.id);
+    }
+    const first = Object.values(networks)[0];
+    const primary = networks.bridge;
+    return {
+      Bridge: '',
+      SandboxID: running && usesBridges(mode) ? rec.id : '',
+      SandboxKey: running && rec.state.pid ? `/proc/${rec.state.pid}/ns/net` : '',
+      Ports: portMap(rec.config, net.portsOf(rec.id), running),
+      IPAddress: primary?.IPAddress ?? '',
+      IPPrefixLen: primary?.IPPrefixLen ?? 0,
+      Gateway: primary?.Gateway ?? '',
+      MacAddress: primary?.MacAddress ?? first?.MacAddress ?? '',
+      Networks: networks,
+    };
+  }
+
+  // ---- networking -------------------------------------------------------------
+
+  /** berth extension: publishes or unpublishes ports of a running container. */
+  async ports(ref: string, body: ContainerPortsRequest): Promise<NetworkSettings['Ports']> {
+    const rec = this.#o.store.get(ref);
+    const add = (body.Add ?? []).flatMap(parsePublishSpec);
+    const remove = (body.Remove ?? []).map(parseUnpublishSpec);
+    await this.#lock.run(rec.id, async () => {
+      if (!isRunning(rec.state.status)) throw conflict(`Container ${rec.id} is not running`);
+      if (remove.length > 0) await this.#o.network.unpublish(rec.id, remove);
+      if (add.length > 0) await this.#o.network.publish(rec.id, add);
+    });
+    return portMap(rec.config, this.#o.network.portsOf(rec.id), true);
+  }
+
+  /** Connects a container to a network; a running one gets its interface at once. */
+  async connectNetwork(networkRef: string, body: NetworkConnectRequest): Promise<void> {
+    const rec = this.#o.store.get(body.Container);
+    const mode = rec.hostConfig.NetworkMode ?? 'bridge';
+    if (!usesBridges(mode)) {
+      throw invalidArgument(
+        `container sharing network namespace with another container or host cannot be connected to any other network`,
+      );
+    }
+    const s = body.EndpointConfig ?? {};
+    await this.#lock.run(rec.id, async () => {
+      const running = isRunning(rec.state.status) && rec.state.pid > 0;
+      await this.#o.network.connect(
+        { id: rec.id, name: rec.name },
+        networkRef,
+        {
+          ...(s.IPAMConfig?.IPv4Address ? { ip: s.IPAMConfig.IPv4Address } : {}),
+          aliases: s.Aliases ?? [],
+          ...(s.MacAddress ? { mac: s.MacAddress } : {}),
+          links: s.Links ?? [],
+        },
+        running
+          ? { netns: `/proc/${rec.state.pid}/ns/net`, bandwidth: bandwidthLabels(rec.config.Labels ?? {}) }
+          : undefined,
+      );
+    });
+  }
+
+  async disconnectNetwork(networkRef: string, containerRef: string): Promise<void> {
+    const rec = this.#o.store.get(containerRef);
+    await this.#lock.run(rec.id, () => this.#o.network.disconnect(rec.id, networkRef));
+  }
+
+  /** /etc/hosts lines for `--link`s: the linked container's address on a network both are on. */
+  #linkLines(rec: ContainerRecord, net: ContainerNetworking): string[] {
+    const lines: string[] = [];
+    const mine = new Set(net.endpoints.map((e) => e.network.id));
+    for (const link of rec.hostConfig.Links ?? []) {
+      const [target = '', local = ''] = link.split(':');
+      const t = this.#o.store.find(target.replace(/^\//, ''));
+      if (!t) continue;
+      const shared = this.#o.network.endpointsOf(t.id).find((e) => e.lease && mine.has(e.networkId));
+      if (!shared?.lease) continue;
+      const alias = local.split('/').pop() ?? '';
+      lines.push(
+        `${shared.lease.ip}\t${[...new Set([alias, t.config.Hostname ?? '', t.name])].filter(Boolean).join(' ')}`,
+      );
+    }
+    return lines;
   }
 
   // ---- start --------------------------------------------------------------------
@@ -764,7 +891,24 @@ export class ContainerService implements ContainersApi {
       }
       const cwd = rec.config.WorkingDir || '/';
       await mkdirInRoot(rootfs, cwd);
-      await writeEtcFiles(dir, rec);
+      const mode = rec.hostConfig.NetworkMode ?? 'bridge';
+      let netnsPath: string | undefined;
+      const target = containerModeTarget(mode);
+      if (target !== undefined) {
+        const t = this.#o.store.get(target);
+        if (!isRunning(t.state.status) || !t.state.pid) {
+          throw conflict(`cannot join the network of container ${t.name}: it is not running`);
+        }
+        netnsPath = `/proc/${t.state.pid}/ns/net`;
+      }
+      const net = usesBridges(mode) ? await this.#o.network.prepare(id) : undefined;
+      const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+      await writeEtcFiles(dir, rec, {
+        hostsLines: net
+          ? [...ownHostsLines(net, rec.config.Hostname ?? id.slice(0, 12), rec.name), ...this.#linkLines(rec, net)]
+          : [],
+        resolv: resolvBase(hostResolv, net?.dnsServer, mode === 'host'),
+      });
       const spec = buildOciSpec({
         args: [rec.path, ...rec.args],
         env: rec.config.Env ?? [],
@@ -775,7 +919,7 @@ export class ContainerService implements ContainersApi {
         domainname: rec.config.Domainname,
         rootfs,
         readonlyRootfs: rec.hostConfig.ReadonlyRootfs,
-        network: rec.hostConfig.NetworkMode === 'host' ? { mode: 'host' } : { mode: 'none' },
+        network: mode === 'host' ? { mode: 'host' } : netnsPath ? { mode: 'path', path: netnsPath } : { mode: 'none' },
         etcFiles: { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') },
         mounts: await this.#specMounts(rec, rootfs),
         devices: rec.devices ?? [],
@@ -824,6 +968,19 @@ export class ContainerService implements ContainersApi {
       if (filterKey && !compiled) {
         const bpf = await runtime.compiledSeccomp(id);
         if (bpf) this.#compiledFilters.set(filterKey, bpf.toString('base64'));
+      }
+      if (net) {
+        // The task's namespace exists (crun created it) and its process waits for start: wire it now.
+        try {
+          await this.#o.network.plumb(id, {
+            netns: `/proc/${pid}/ns/net`,
+            ports: portRequests(rec.config, rec.hostConfig),
+            bandwidth: bandwidthLabels(rec.config.Labels ?? {}),
+          });
+        } catch (err) {
+          await runtime.kill(id, 'KILL', true).catch(() => {});
+          throw err;
+        }
       }
       await this.#connectPending(id, dir);
       this.#trackRun(id);
@@ -1020,6 +1177,7 @@ export class ContainerService implements ContainersApi {
       isMounted(rootfs).then((m) =>
         m ? unmount(rootfs).catch((err) => this.#log('warn', 'unmount failed', { id, err: String(err) })) : undefined,
       ),
+      this.#o.network.release(id).catch((err) => this.#log('warn', 'network release failed', { id, err: String(err) })),
     ]);
   }
 
@@ -1164,6 +1322,7 @@ export class ContainerService implements ContainersApi {
       throw new BerthError('internal', `cannot remove container ${id}: its root filesystem is still mounted`);
     }
     await this.#o.rootfs.remove(id);
+    await this.#o.network.detach(id);
     if (rec.hostConfig.StorageOpt?.size) await clearQuota(this.#o.dataRoot, quotaProjectOf(id));
     await this.#o.runtime.clearExit(id);
     // No log rotation may link or rename files in the directory while it is being removed.
@@ -1664,6 +1823,7 @@ export class ContainerService implements ContainersApi {
     await this.#lock.run(rec.id, async () => {
       const oldName = rec.name;
       this.#o.store.rename(rec.id, newName);
+      await this.#o.network.renameContainer(rec.id, newName);
       this.#event('rename', this.#o.store.get(rec.id), { oldName: `/${oldName}` });
     });
   }

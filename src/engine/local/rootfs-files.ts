@@ -113,15 +113,26 @@ const HOSTS_DEFAULT = [
   'ff02::2\tip6-allrouters',
 ];
 
-export async function writeEtcFiles(dir: string, rec: ContainerRecord): Promise<void> {
+/** What networking adds to a container's files: its own and linked names, and the resolv.conf to use. */
+export interface EtcNetwork {
+  hostsLines: string[];
+  /** The resolv.conf content (before --dns options). */
+  resolv?: string;
+}
+
+export async function writeEtcFiles(
+  dir: string,
+  rec: ContainerRecord,
+  net: EtcNetwork = { hostsLines: [] },
+): Promise<void> {
   const host = rec.hostConfig.NetworkMode === 'host';
   const hostname = rec.config.Hostname ?? rec.id.slice(0, 12);
   await writeFile(join(dir, 'hostname'), `${hostname}\n`);
   const hosts = host
     ? await readFile('/etc/hosts', 'utf8').catch(() => `${HOSTS_DEFAULT.join('\n')}\n`)
-    : `${HOSTS_DEFAULT.join('\n')}\n`;
+    : `${[...HOSTS_DEFAULT, ...net.hostsLines].join('\n')}\n`;
   await writeFile(join(dir, 'hosts'), hosts + extraHostLines(rec.hostConfig.ExtraHosts ?? []));
-  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const resolv = net.resolv ?? (await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
   await writeFile(join(dir, 'resolv.conf'), resolvConf(resolv, rec.hostConfig));
 }
 

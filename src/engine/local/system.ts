@@ -18,6 +18,8 @@ export interface SystemDeps {
   containers: ContainerStore;
   imageCount: () => Promise<number>;
   debug: boolean;
+  /** More warnings for `info` (e.g. from networking). */
+  warnings?: () => string[];
   /** The daemon's event bus (GET /events). */
   events: EventBus;
   /** `system df` (engine/local/disk-usage.ts over the other APIs). */
@@ -140,7 +142,7 @@ export function createSystemApi(d: SystemDeps): SystemApi {
         ServerVersion: BERTH_VERSION,
         DefaultRuntime: d.runtime.name,
         Runtimes: { [d.runtime.name]: { path: d.runtime.path } },
-        Warnings: d.cgroups.warnings,
+        Warnings: [...d.cgroups.warnings, ...(d.warnings?.() ?? [])],
         SecurityOptions: d.cgroups.version === '2' ? ['name=cgroupns'] : [],
         Plugins: { Volume: [], Network: ['host', 'none'], Log: ['json-file', 'local', 'none'] },
       };

@@ -5,7 +5,16 @@
  * defaults and validation are the daemon's.
  */
 import { BerthError } from '../../lib/errors.ts';
-import type { BuildApi, ContainersApi, Engine, ExecApi, ImagesApi, SystemApi, VolumesApi } from '../engine.ts';
+import type {
+  BuildApi,
+  ContainersApi,
+  Engine,
+  ExecApi,
+  ImagesApi,
+  NetworksApi,
+  SystemApi,
+  VolumesApi,
+} from '../engine.ts';
 import type {
   BuildMessage,
   BuildPruneResponse,
@@ -23,6 +32,9 @@ import type {
   ImageDeleteItem,
   ImageInspect,
   ImageSummary,
+  NetworkCreateResponse,
+  NetworkInspect,
+  NetworkPruneResponse,
   PathStat,
   PruneReport,
   SystemCheckResponse,
@@ -269,6 +281,12 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
         },
         body: o.config ?? {},
       }),
+    ports: (id, body) =>
+      json<ContainerInspect['NetworkSettings']['Ports']>({
+        method: 'POST',
+        path: `/containers/${seg(id)}/ports`,
+        body,
+      }),
   };
 
   const exec: ExecApi = {
@@ -308,6 +326,22 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       return text === '' ? [] : (JSON.parse(text) as ImageDeleteItem[]);
     },
     bootstrap: (body) => json<ImageInspect>({ method: 'POST', path: '/berth/images/bootstrap', body }),
+  };
+
+  const networks: NetworksApi = {
+    list: (o = {}) =>
+      json<NetworkInspect[]>({ method: 'GET', path: '/networks', query: { filters: encodeFilters(o.filters) } }),
+    inspect: (id) => json<NetworkInspect>({ method: 'GET', path: `/networks/${seg(id)}` }),
+    create: (body) => json<NetworkCreateResponse>({ method: 'POST', path: '/networks/create', body }),
+    remove: (id) => call({ method: 'DELETE', path: `/networks/${seg(id)}` }),
+    prune: (o = {}) =>
+      json<NetworkPruneResponse>({
+        method: 'POST',
+        path: '/networks/prune',
+        query: { filters: encodeFilters(o.filters) },
+      }),
+    connect: (id, body) => call({ method: 'POST', path: `/networks/${seg(id)}/connect`, body }),
+    disconnect: (id, body) => call({ method: 'POST', path: `/networks/${seg(id)}/disconnect`, body }),
   };
 
   const build: BuildApi = {
@@ -361,7 +395,17 @@ export function createRemoteEngine(opts: RemoteEngineOptions = {}): RemoteEngine
       }),
   };
 
-  return { host: t.address.display, system, containers, exec, images, volumes, build, close: () => t.close() };
+  return {
+    host: t.address.display,
+    system,
+    containers,
+    exec,
+    images,
+    volumes,
+    build,
+    networks,
+    close: () => t.close(),
+  };
 }
 
 /** Parses a stream of JSON values, one per line (Docker's progress streams). */

@@ -26,6 +26,16 @@ const UPDATE_FLAGS = [
 const flags: FlagSpec[] = [
   ...PROCESS_FLAGS.filter((f) => UPDATE_FLAGS.includes(f.long)),
   { long: 'restart', type: 'string', description: 'Restart policy to apply when a container exits' },
+  {
+    long: 'publish-add',
+    type: 'list',
+    description: 'berth: publish a port of the running container ([ip:]hostPort:containerPort[/proto])',
+  },
+  {
+    long: 'publish-rm',
+    type: 'list',
+    description: 'berth: stop publishing a host port of the running container ([ip:]hostPort[/proto])',
+  },
 ];
 
 export const spec: CommandSpec = {
@@ -36,7 +46,10 @@ export const spec: CommandSpec = {
 };
 
 export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<number> {
-  if (![...UPDATE_FLAGS, 'restart'].some((f) => p.changed(f))) {
+  const publish = { Add: p.list('publish-add'), Remove: p.list('publish-rm') };
+  const ports = publish.Add.length > 0 || publish.Remove.length > 0;
+  const resources = [...UPDATE_FLAGS, 'restart'].some((f) => p.changed(f));
+  if (!resources && !ports) {
     throw new UsageError('you must provide one or more flags when using this command');
   }
   const body: ContainerUpdateRequest = { ...resourcesFrom(p) };
@@ -44,8 +57,11 @@ export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<numbe
   if (restart !== undefined) body.RestartPolicy = parseRestartPolicy(restart);
   const engine = await ctx.engine();
   const failed = await forEachTarget(ctx, p.args, async (id) => {
-    const r = await engine.containers.update(id, body);
-    for (const w of r.Warnings) ctx.stderr.write(`WARNING: ${w}\n`);
+    if (resources) {
+      const r = await engine.containers.update(id, body);
+      for (const w of r.Warnings) ctx.stderr.write(`WARNING: ${w}\n`);
+    }
+    if (ports) await engine.containers.ports(id, publish);
   });
   return failed.length > 0 ? 1 : 0;
 }

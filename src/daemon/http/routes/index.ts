@@ -7,6 +7,7 @@ import { containerRoutes } from './containers.ts';
 import { eventRoutes } from './events.ts';
 import { execRoutes } from './exec.ts';
 import { imageRoutes } from './images.ts';
+import { networkRoutes } from './networks.ts';
 import { systemRoutes } from './system.ts';
 import { unimplementedRoutes } from './unimplemented.ts';
 import { volumeRoutes } from './volumes.ts';
@@ -19,6 +20,7 @@ export function allRoutes(engine: Engine): Route[] {
     ...execRoutes(engine),
     ...eventRoutes(engine),
     ...imageRoutes(engine),
+    ...networkRoutes(engine),
     ...buildRoutes(engine),
     ...volumeRoutes(engine),
     ...unimplementedRoutes(),
