@@ -23,6 +23,9 @@ import { CommandError, run, which } from '../../host/exec.ts';
 import type { OciProcess } from '../../oci/runtime-spec.ts';
 import { type AttachConnection, connectAttach } from './attach.ts';
 
+/** How many times (20 ms apart) an empty exit file is read again before it counts as exit 255. */
+const EXIT_FILE_RETRIES = 50;
+
 export interface RuntimeOptions {
   execRoot: string;
   /** OCI runtime binary: 'crun' (default) or 'runc', or a path. */
@@ -158,13 +161,21 @@ export class TaskRuntime {
   /** The recorded exit of task `id`, if conmon has written one. */
   async readExit(id: string): Promise<TaskExit | undefined> {
     const path = join(this.#exitDir, id);
-    try {
-      const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-      const code = Number.parseInt(text.trim(), 10);
-      return { exitCode: Number.isNaN(code) ? 255 : code, finishedAt: st.mtime };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+    // conmon creates the file, then writes the code: an inotify event (or a
+    // sweep) can see it empty for a moment. Read again briefly before giving up.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+        const code = Number.parseInt(text.trim(), 10);
+        if (Number.isNaN(code) && attempt < EXIT_FILE_RETRIES) {
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        return { exitCode: Number.isNaN(code) ? 255 : code, finishedAt: st.mtime };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
     }
   }
 

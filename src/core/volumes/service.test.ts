@@ -33,6 +33,8 @@ test('names and options as the local driver checks them', () => {
   for (const bad of ['a', 'a/b', '..', '../x', '.hidden', 'a..b', '']) {
     assert.throws(() => validateVolumeName(bad), /invalid characters/, bad);
   }
+  validateVolumeName('a'.repeat(255));
+  assert.throws(() => validateVolumeName('a'.repeat(256)), /at most 255 characters/);
   assert.equal(validateVolumeOptions({ size: '10m' }), 10 * 1024 * 1024);
   assert.throws(() => validateVolumeOptions({ colour: 'x' }), /invalid option key: "colour"/);
   assert.throws(() => validateVolumeOptions({ type: 'tmpfs' }), /missing device/);

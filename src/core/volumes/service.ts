@@ -73,6 +73,7 @@ export interface CheckFinding {
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const MAX_NAME_BYTES = 255;
 const OPTION_KEYS = ['type', 'device', 'o', 'size'];
 /** Quota project IDs berth hands out start here (low IDs are the administrator's). */
 const FIRST_PROJECT = 1_000_000;
@@ -84,6 +85,9 @@ export function validateVolumeName(name: string): void {
       `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
     );
   }
+  // The name is a directory name under the data root: the filesystem's limit is the volume's.
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES)
+    throw invalidArgument(`create ${name.slice(0, 32)}…: a volume name is at most ${MAX_NAME_BYTES} characters`);
 }
 
 /** Checks local driver options; returns the parsed `size` in bytes if given. */
