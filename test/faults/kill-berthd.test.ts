@@ -17,23 +17,13 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { mountsUnder, sleep, startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
+import { seeded, seedFrom } from '../helpers/seeded.ts';
 import { cgroupsOf, conmonsOf, settle } from './consistency.ts';
 
-const SEED = Number(process.env.BERTH_FAULT_SEED ?? Date.now() % 1_000_000_000);
+const SEED = seedFrom(process.env.BERTH_FAULT_SEED);
 const ROUNDS = Number(process.env.BERTH_FAULT_ROUNDS ?? 5);
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(SEED);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+const { rand, pick } = seeded(SEED);
 
 /** Containers either sleep (stopped by the workload) or exit by themselves with this code. */
 const SELF_EXIT_CODE = 7;

@@ -14,25 +14,12 @@ import { after, before, test } from 'node:test';
 import { allRoutes } from '../../src/daemon/http/routes/index.ts';
 import type { Engine } from '../../src/engine/engine.ts';
 import { startDaemonWithBusybox, type TestDaemon } from '../helpers/daemon.ts';
+import { seeded, seedFrom } from '../helpers/seeded.ts';
 
-const SEED = Number(process.env.BERTH_FUZZ_SEED ?? Date.now() % 1_000_000_000);
+const SEED = seedFrom(process.env.BERTH_FUZZ_SEED);
 const BUDGET_MS = Number(process.env.BERTH_FUZZ_MS ?? 15_000);
 
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = prng(SEED);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-const chance = (p: number): boolean => rand() < p;
+const { rand, pick, chance } = seeded(SEED);
 
 const WEIRD_STRINGS = [
   '',
