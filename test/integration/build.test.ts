@@ -307,7 +307,10 @@ test('a failing RUN prints its output and exit code and leaves nothing behind', 
 
 test('a cancelled build (the client interrupted) stops its running step and cleans up', async () => {
   const dir = context('cancel', { Dockerfile: 'FROM busybox\nRUN echo started && sleep 120\n' });
-  const child = spawn(join(REPO, 'bin/berth'), ['build', dir], { env: { ...process.env, BERTH_HOST: d.host } });
+  const clientTmp = mkdtempSync('/tmp/berth-build-test-client-');
+  const child = spawn(join(REPO, 'bin/berth'), ['build', dir], {
+    env: { ...process.env, BERTH_HOST: d.host, TMPDIR: clientTmp },
+  });
   let out = '';
   child.stdout.on('data', (b: Buffer) => {
     out += b.toString();
@@ -328,6 +331,13 @@ test('a cancelled build (the client interrupted) stops its running step and clea
   );
   while (readdirSync(join(d.dataRoot, 'build', 'tmp')).length > 0 && Date.now() < until) await sleep(50);
   assert.deepEqual(readdirSync(join(d.dataRoot, 'build', 'tmp')), []);
+  // (The launcher keeps its compile cache under TMPDIR too; only the spool must go.)
+  assert.deepEqual(
+    readdirSync(clientTmp).filter((f) => f.startsWith('berth-build-')),
+    [],
+    'the interrupted client removes its spooled context',
+  );
+  rmSync(clientTmp, { recursive: true, force: true });
 });
 
 test('bad Dockerfiles: the error names the file, the line and what was expected', async () => {

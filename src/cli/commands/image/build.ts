@@ -1,4 +1,5 @@
 /** `berth build` (`berth image build`): build an image from a Dockerfile, through POST /build (Docker's classic builder API). */
+import { constants } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { type ParsedArgs, UsageError } from '../../argv.ts';
 import { packContext } from '../../build-context.ts';
@@ -106,6 +107,12 @@ export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<numbe
       }
     };
   }
+  // Interrupted (Ctrl-C, a killed terminal): the spooled context must not stay in /tmp.
+  const onSignal = (sig: NodeJS.Signals): void => {
+    void cleanup().finally(() => process.exit(128 + (constants.signals[sig] ?? 2)));
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.once(s, onSignal);
   const engine = await ctx.engine();
   let imageId: string | undefined;
   let error: string | undefined;
@@ -135,6 +142,7 @@ export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<numbe
       if (m.stream !== undefined && !quiet) ctx.stdout.write(m.stream);
     }
   } finally {
+    for (const s of signals) process.off(s, onSignal);
     await cleanup();
   }
   if (error !== undefined) throw new CliError(error);
