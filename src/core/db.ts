@@ -11,7 +11,7 @@
  * which gives the user room to free space with berth itself. The ballast is
  * put back once the filesystem has room again.
  */
-import { closeSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementResultingChanges, type StatementSync } from 'node:sqlite';
 
@@ -44,6 +44,11 @@ function isFull(err: unknown): boolean {
 
 /** Writes the ballast with real blocks (a sparse file would free nothing). Returns false when there is no room. */
 function fillBallast(path: string, bytes: number): boolean {
+  // Already in place from an earlier start: keep it (no 8 MiB rewrite on every start).
+  try {
+    const st = statSync(path);
+    if (st.size === bytes && st.blocks * 512 >= bytes) return true;
+  } catch {}
   let fd: number | undefined;
   try {
     fd = openSync(path, 'w', 0o600);

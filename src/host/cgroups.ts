@@ -304,6 +304,8 @@ export function cgroupMounts(mountinfo = readFileSync('/proc/self/mountinfo', 'u
   return out;
 }
 
+let hierarchies: string[] | undefined;
+
 /**
  * Removes a container's cgroup directories in every hierarchy once its task
  * is gone. The runtime normally does this on delete; when its state was lost
@@ -312,8 +314,10 @@ export function cgroupMounts(mountinfo = readFileSync('/proc/self/mountinfo', 'u
  */
 export async function removeCgroup(relPath: string): Promise<void> {
   const rel = relPath.replace(/^\/+/, '');
+  // The hierarchies are mounted before berthd starts and do not move: read them once.
+  hierarchies ??= cgroupMounts();
   await Promise.all(
-    cgroupMounts().map((m) =>
+    hierarchies.map((m) =>
       rmdir(join(m, rel)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT' && err.code !== 'EBUSY') throw err;
       }),
