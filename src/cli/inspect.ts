@@ -2,8 +2,9 @@
  * `inspect` for containers and images: JSON arrays indented as the docker CLI
  * prints them, or one template rendering per object with `--format`.
  */
-import type { FlagSpec } from './argv.ts';
-import type { CommandContext } from './command.ts';
+import type { FlagSpec, ParsedArgs } from './argv.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { CommandContext, CommandSpec } from './command.ts';
 import { CliError } from './errors.ts';
 import { renderTemplate } from './format.ts';
 import { isCode } from '../lib/errors.ts';
@@ -45,4 +46,38 @@ export async function inspectAll(ctx: CommandContext, opts: InspectAllOptions): 
   }
   for (const e of errors) ctx.stderr.write(`${e}\n`);
   return errors.length > 0 ? 1 : 0;
+}
+
+/** What differs between the `inspect` commands of networks, volumes and images. */
+export interface InspectCommandOptions {
+  /** The argument's name in the usage line: `NETWORK`. */
+  placeholder: string;
+  /** Plural noun for the summary: `networks`. */
+  nouns: string;
+  lookup: (engine: Engine, name: string) => Promise<unknown>;
+  notFound: (name: string) => string;
+}
+
+/** The spec and handler of a plain `<noun> inspect [--format] NAME...` command. */
+export function inspectCommand(o: InspectCommandOptions): {
+  spec: CommandSpec;
+  handler: (ctx: CommandContext, p: ParsedArgs) => Promise<number>;
+} {
+  return {
+    spec: {
+      usage: `[OPTIONS] ${o.placeholder} [${o.placeholder}...]`,
+      summary: `Display detailed information on one or more ${o.nouns}`,
+      flags: INSPECT_FLAGS.filter((f) => f.long === 'format'),
+      minArgs: 1,
+    },
+    async handler(ctx, p) {
+      const engine = await ctx.engine();
+      return inspectAll(ctx, {
+        names: p.args,
+        format: p.string('format'),
+        lookup: (name) => o.lookup(engine, name),
+        notFound: o.notFound,
+      });
+    },
+  };
 }

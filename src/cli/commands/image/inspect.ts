@@ -1,21 +1,9 @@
 /** `berth image inspect`. */
-import type { ParsedArgs } from '../../argv.ts';
-import type { CommandContext, CommandSpec } from '../../command.ts';
-import { INSPECT_FLAGS, inspectAll } from '../../inspect.ts';
+import { inspectCommand } from '../../inspect.ts';
 
-export const spec: CommandSpec = {
-  usage: '[OPTIONS] IMAGE [IMAGE...]',
-  summary: 'Display detailed information on one or more images',
-  flags: INSPECT_FLAGS.filter((f) => f.long === 'format'),
-  minArgs: 1,
-};
-
-export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<number> {
-  const engine = await ctx.engine();
-  return inspectAll(ctx, {
-    names: p.args,
-    format: p.string('format'),
-    lookup: (name) => engine.images.inspect(name),
-    notFound: (name) => `No such image: ${name}`,
-  });
-}
+export const { spec, handler } = inspectCommand({
+  placeholder: 'IMAGE',
+  nouns: 'images',
+  lookup: (engine, name) => engine.images.inspect(name),
+  notFound: (name) => `No such image: ${name}`,
+});

@@ -1,21 +1,9 @@
 /** `berth volume inspect`. */
-import type { ParsedArgs } from '../../argv.ts';
-import type { CommandContext, CommandSpec } from '../../command.ts';
-import { INSPECT_FLAGS, inspectAll } from '../../inspect.ts';
+import { inspectCommand } from '../../inspect.ts';
 
-export const spec: CommandSpec = {
-  usage: '[OPTIONS] VOLUME [VOLUME...]',
-  summary: 'Display detailed information on one or more volumes',
-  flags: INSPECT_FLAGS.filter((f) => f.long === 'format'),
-  minArgs: 1,
-};
-
-export async function handler(ctx: CommandContext, p: ParsedArgs): Promise<number> {
-  const engine = await ctx.engine();
-  return inspectAll(ctx, {
-    names: p.args,
-    format: p.string('format'),
-    lookup: (name) => engine.volumes.inspect(name),
-    notFound: (name) => `get ${name}: no such volume`,
-  });
-}
+export const { spec, handler } = inspectCommand({
+  placeholder: 'VOLUME',
+  nouns: 'volumes',
+  lookup: (engine, name) => engine.volumes.inspect(name),
+  notFound: (name) => `get ${name}: no such volume`,
+});
